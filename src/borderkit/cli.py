@@ -1,0 +1,608 @@
+"""The ``borderkit`` command line. It orchestrates library calls; it never computes.
+
+Every command is a thin layer over the public API: it parses arguments, calls
+:mod:`borderkit.data`, :mod:`borderkit.io`, :mod:`borderkit.measure`,
+:mod:`borderkit.buffer`, the renderers and :mod:`borderkit.export`, and decides
+what the user sees. The reference is ``docs/cli.md``.
+
+Exit codes: 0 success, 1 a data error (any :class:`~borderkit.errors.BorderkitError`
+or an unreadable/unwritable file), 2 a usage error (unknown option, missing
+argument, bad choice). Errors are one line plus a hint on stderr; ``--debug``
+shows the traceback and debug logging instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import (
+    BorderkitError,
+    CoordinateError,
+    CRSError,
+    DatasetNotFoundError,
+    EncodingError,
+    ExportError,
+    FileFormatError,
+    MissingDependencyError,
+    RenderError,
+    SpecError,
+)
+
+__all__ = ["main", "cli"]
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_DATA = 1
+EXIT_USAGE = 2
+
+UNITS = ("km", "mi", "nmi")
+FORMATS = ("table", "csv", "json")
+COORD_HELP = (
+    'a shipped place name (see: borderkit places), "lat,lon" decimal degrees, '
+    "DMS such as 38°08'58\"N 74°48'05\"E, or MGRS such as 43SDC8259822410"
+)
+
+# most specific first: the hint printed under an error of each class
+_HINTS: tuple[tuple[type[BaseException], str], ...] = (
+    (DatasetNotFoundError, "list the names with: borderkit places  /  borderkit layers"),
+    (CoordinateError, 'write coordinates as "lat,lon" (38.5598,68.7870), DMS '
+                      "(38°33'35\"N 68°47'13\"E) or MGRS (42SVD...)"),
+    (SpecError, "the spec file format is described in docs/cli.md; "
+                "a full example is examples/brief.toml"),
+    (CRSError, "give the file a CRS (e.g. a .prj, or EPSG:4326 GeoJSON) or pass it explicitly"),
+    (EncodingError, "save the file as UTF-8, or check its declared encoding"),
+    (FileFormatError, "check that the file opens in QGIS or ogrinfo and that its extension "
+                      "matches its content"),
+    (MissingDependencyError, "install the missing piece named above, then run the command "
+                             "again"),
+    (RenderError, "run again with --debug for the details"),
+    (ExportError, "check that the output folder exists and is writable"),
+    (OSError, "check the path and the permissions"),
+    (BorderkitError, "run again with --debug for the details"),
+)
+
+
+def _doc(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Fill {coords} in a command's help text (apply below @cli.command)."""
+    func.__doc__ = (func.__doc__ or "").replace("{coords}", COORD_HELP)
+    return func
+
+
+def _hint(err: BaseException) -> str:
+    for cls, text in _HINTS:
+        if isinstance(err, cls):
+            return text
+    return "this looks like a bug in borderkit; run again with --debug and report the traceback"
+
+
+def _err(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def _show_warning(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    _err(f"warning: {message}")
+
+
+class _Group(click.Group):
+    """A click group that turns library errors into one line, a hint and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        debug = bool(ctx.params.get("debug"))
+        with warnings.catch_warnings():
+            if not debug:
+                warnings.showwarning = _show_warning
+            try:
+                return super().invoke(ctx)
+            except (click.exceptions.ClickException, click.exceptions.Exit,
+                    click.exceptions.Abort):
+                raise
+            except (BorderkitError, OSError) as err:
+                if debug:
+                    raise
+                text = str(err) if not isinstance(err, OSError) or not err.filename else (
+                    f"{err.strerror or err}: {err.filename}"
+                )
+                _err(f"error: {text}")
+                _err(f"hint: {_hint(err)}")
+                ctx.exit(EXIT_DATA)
+            except Exception as err:  # noqa: BLE001 - the user sees one line, not a traceback
+                if debug:
+                    raise
+                _err(f"error: unexpected {type(err).__name__}: {err}")
+                _err(f"hint: {_hint(err)}")
+                ctx.exit(EXIT_DATA)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.version_option(package_name="borderkit")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Geodesic measurements and offline brief maps of borders.
+
+    Distances are exact geodesics on the WGS84 ellipsoid. Coordinates are
+    given as place names, "lat,lon", DMS or MGRS. Errors exit with 1 (data) or
+    2 (usage); --debug shows tracebacks.
+    """
+    ctx.ensure_object(dict)
+    if debug:
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
+                            format="%(levelname)s %(name)s: %(message)s")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the ``borderkit`` command line (the console script's entry point).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name; default ``sys.argv[1:]``.
+    """
+    cli.main(args=list(argv) if argv is not None else None, prog_name="borderkit")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@dataclass
+class _Point:
+    """A point given on the command line: its label, position and precision."""
+
+    label: str
+    lon: float
+    lat: float
+    precision_m: float
+    frame: Any  # one-row GeoDataFrame in EPSG:4326
+
+
+def _point(text: str) -> _Point:
+    """A place name, "lat,lon", DMS or MGRS -> _Point (place names keep their precision)."""
+    import geopandas as gpd
+    import shapely
+
+    from . import data as _data
+    from . import io as _io
+
+    text = text.strip()
+    if not text:
+        raise click.BadParameter("empty place or coordinate")
+    coord_err: CoordinateError | None = None
+    if any(ch.isdigit() for ch in text):
+        try:
+            lon, lat = _io.parse_coordinate(text)
+        except CoordinateError as err:
+            coord_err = err
+        else:
+            frame = gpd.GeoDataFrame(
+                {"name": [text], "precision_m": [0.0]},
+                geometry=[shapely.Point(lon, lat)], crs="EPSG:4326",
+            )
+            return _Point(text, float(lon), float(lat), 0.0, frame)
+    try:
+        found = _data.place(text)
+    except DatasetNotFoundError:
+        if coord_err is not None:
+            raise coord_err from None
+        raise
+    frame = _one_row_frame(found)
+    row = frame.iloc[0]
+    prec = float(row["precision_m"]) if "precision_m" in frame.columns else 0.0
+    if not math.isfinite(prec):
+        prec = 0.0
+    geom = row.geometry
+    return _Point(str(row.get("name", text)), float(geom.x), float(geom.y), prec, frame)
+
+
+def _one_row_frame(found: Any) -> Any:
+    import geopandas as gpd
+
+    if isinstance(found, gpd.GeoDataFrame):
+        frame = found
+    else:  # a row (Series) with a geometry
+        frame = gpd.GeoDataFrame([found], geometry="geometry", crs="EPSG:4326")
+    if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
+        frame = frame.to_crs("EPSG:4326")
+    return frame.iloc[:1]
+
+
+def _border(border_id: str) -> Any:
+    from . import data as _data
+
+    return _data.border(border_id)
+
+
+def _km(value: float) -> float:
+    if not math.isfinite(value) or value <= 0:
+        raise click.BadParameter(f"must be a positive number of kilometres, not {value}")
+    return value * 1000.0
+
+
+def _fmt(metres: float, units: str | None) -> str:
+    from . import measure as _measure
+
+    return _measure.format_distance(metres, units=(units,) if units else UNITS)
+
+
+def _emit_frame(frame: Any, fmt: str, output: Path | None) -> None:
+    """Write a table (table/csv/json/geojson) to a file or stdout."""
+    if fmt == "geojson":
+        _emit_geojson(frame, output)
+        return
+    table = frame.drop(columns=frame.geometry.name) if hasattr(frame, "geometry") else frame
+    if fmt == "table":
+        text = table.to_string(index=False) if len(table) else "(no rows)"
+        text += "\n"
+    elif fmt == "csv":
+        text = table.to_csv(index=False, lineterminator="\n")
+    else:
+        text = table.to_json(orient="records", force_ascii=False, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        from ._atomic import write_text
+
+        write_text(output, text)
+        _err(f"wrote {output}")
+
+
+def _emit_geojson(frame: Any, output: Path | None) -> None:
+    """GeoJSON to stdout (composes with jq), or any vector format to a file."""
+    if output is not None:
+        from . import io as _io
+
+        _io.write_layer(frame, output)
+        _err(f"wrote {output} ({len(frame)} feature(s))")
+        return
+    if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
+        frame = frame.to_crs("EPSG:4326")
+    click.echo(frame.to_json(ensure_ascii=False, drop_id=True))
+
+
+_OUTPUT = click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Write to this file instead of stdout (GeoJSON, GPKG, ... by extension).",
+)
+
+
+# --------------------------------------------------------------------------- data commands
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table",
+              show_default=True)
+def layers(fmt: str) -> None:
+    """List the shipped layers with their sources and licenses."""
+    from . import data as _data
+
+    frame = _data.datasets()
+    _emit_frame(frame, fmt, None)
+
+
+@cli.command()
+@click.option("--kind", default=None, help="Only places of this kind (e.g. checkpoint, city).")
+@click.option("--format", "fmt", type=click.Choice(("table", "csv", "geojson")),
+              default="table", show_default=True)
+@_OUTPUT
+def places(kind: str | None, fmt: str, output: Path | None) -> None:
+    """List the shipped places (name, kind, position, precision, source)."""
+    from . import data as _data
+
+    frame = _data.places(kind=kind)
+    if fmt == "geojson":
+        _emit_geojson(frame, output)
+        return
+    table = frame.copy()
+    table["lat"] = table.geometry.y.round(5)
+    table["lon"] = table.geometry.x.round(5)
+    cols = [c for c in ("name", "kind", "lat", "lon", "precision_m", "confidence",
+                        "source_title", "source_url") if c in table.columns]
+    if fmt == "table":
+        cols = [c for c in cols if c not in ("source_url",)]
+    _emit_frame(table[cols], fmt, output)
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+@cli.command()
+@click.argument("a")
+@click.argument("b")
+@click.option("--units", type=click.Choice(UNITS), default=None,
+              help="Show only this unit (default: km, mi and nmi).")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text",
+              show_default=True)
+@_doc
+def distance(a: str, b: str, units: str | None, fmt: str) -> None:
+    """Geodesic distance between A and B.
+
+    A and B are each {coords}.
+    """
+    from . import measure as _measure
+
+    pa, pb = _point(a), _point(b)
+    metres = float(_measure.distance((pa.lon, pa.lat), (pb.lon, pb.lat)))
+    spread = pa.precision_m + pb.precision_m
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps({
+            "from": pa.label, "to": pb.label, "distance_m": metres,
+            "distance_min_m": max(metres - spread, 0.0), "distance_max_m": metres + spread,
+            "method": "geodesic, WGS84",
+        }, ensure_ascii=False))
+        return
+    text = f"{pa.label} → {pb.label}: {_fmt(metres, units)}"
+    if spread > 0:
+        text += f" (± {_fmt(spread, units or 'km')}: approximate location)"
+    click.echo(text + "  [geodesic, WGS84]")
+
+
+@cli.command("distance-to")
+@click.argument("place")
+@click.option("--border", "borders", multiple=True, required=True,
+              help="Border id such as CHN-TJK (repeatable); see: borderkit layers.")
+@click.option("--units", type=click.Choice(UNITS), default=None,
+              help="Show only this unit (default: km, mi and nmi).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+              show_default=True)
+@_doc
+def distance_to(place: str, borders: tuple[str, ...], units: str | None, fmt: str) -> None:
+    """Shortest geodesic distance from PLACE to a border line.
+
+    PLACE is {coords}. With a place known only approximately,
+    the table also gives the minimum and maximum distance.
+    """
+    import pandas as pd
+
+    from . import measure as _measure
+
+    pt = _point(place)
+    rows = []
+    for bid in borders:
+        line = _border(bid)
+        dist = _measure.distance_to(pt.frame, line)
+        near = _measure.nearest_point(pt.frame, line)
+        row: dict[str, Any] = {"from": pt.label, "border": bid}
+        row.update(_distance_columns(dist))
+        row["nearest_lat"] = round(float(near.geometry.iloc[0].y), 5)
+        row["nearest_lon"] = round(float(near.geometry.iloc[0].x), 5)
+        if fmt == "table":
+            row["distance"] = _fmt(row["distance_m"], units)
+        rows.append(row)
+    _emit_frame(pd.DataFrame(rows), fmt, None)
+
+
+def _distance_columns(result: Any) -> dict[str, float]:
+    """distance_m (and min/max when present) of the first row of a distance_to result."""
+    if hasattr(result, "columns"):
+        out = {c: float(result[c].iloc[0]) for c in
+               ("distance_m", "distance_min_m", "distance_max_m") if c in result.columns}
+    else:
+        out = {"distance_m": float(result.iloc[0])}
+    return out
+
+
+@cli.command()
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False,
+                                                          path_type=Path))
+@click.option("--border", "border_id", required=True, help="Border id such as AFG-TJK.")
+@click.option("--km", type=float, required=True, help="Distance from the border in km.")
+@click.option("--format", "fmt", type=click.Choice(("geojson", "table", "csv")),
+              default="geojson", show_default=True)
+@_OUTPUT
+def within(file: Path | None, border_id: str, km: float, fmt: str,
+           output: Path | None) -> None:
+    """Points of FILE within --km of a border (default FILE: the shipped places).
+
+    GeoJSON goes to stdout unless -o is given, so the output pipes into jq.
+    """
+    from . import data as _data
+    from . import io as _io
+    from . import measure as _measure
+
+    points = _io.read_layer(file) if file is not None else _data.places()
+    line = _border(border_id)
+    inside = _measure.within(points, line, _km(km))
+    if hasattr(inside, "geometry"):
+        found = inside
+    else:
+        found = points[inside.to_numpy(dtype=bool)]
+    _err(f"{len(found)} of {len(points)} point(s) within {km:g} km of {border_id}")
+    if fmt != "geojson" and hasattr(found, "geometry"):
+        found = found.copy()
+        found["lat"] = found.geometry.y.round(5)
+        found["lon"] = found.geometry.x.round(5)
+    _emit_frame(found, fmt, output)
+
+
+@cli.command("buffer")
+@click.argument("place")
+@click.option("--km", "km", type=float, multiple=True, required=True,
+              help="Ring radius in km (repeatable: --km 50 --km 100).")
+@_OUTPUT
+@_doc
+def buffer_cmd(place: str, km: tuple[float, ...], output: Path | None) -> None:
+    """Geodesic range rings of --km around PLACE, as GeoJSON (stdout or -o FILE).
+
+    PLACE is {coords}.
+    """
+    from . import buffer as _buffer
+
+    pt = _point(place)
+    frame = _buffer.rings((pt.lon, pt.lat), [_km(k) for k in km])
+    frame = frame.copy()
+    frame.insert(0, "center", pt.label)
+    _emit_geojson(frame, output)
+
+
+# --------------------------------------------------------------------------- maps
+
+
+@cli.command("map")
+@click.argument("spec_file", required=False,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--preset", default=None, help="Use a built-in brief, e.g. tajikistan-2020-05.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The interactive HTML map (default: HTML to stdout).")
+@click.option("--png", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also a PNG screenshot of the interactive map (needs Chromium).")
+@click.option("--static", "static_paths", multiple=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Also a print map, .png/.svg/.pdf by extension (repeatable).")
+@click.option("--dpi", type=click.IntRange(50, 1200), default=300, show_default=True,
+              help="Resolution of static PNG output.")
+def map_cmd(spec_file: Path | None, preset: str | None, output: Path | None,
+            png: Path | None, static_paths: tuple[Path, ...], dpi: int) -> None:
+    """Render a brief map from SPEC_FILE (TOML) or --preset.
+
+    The spec file format is in docs/cli.md; examples/brief.toml is a full example.
+    """
+    if (spec_file is None) == (preset is None):
+        raise click.UsageError("give either a SPEC_FILE or --preset NAME (not both)")
+    spec = _load_spec(spec_file, preset)
+    from . import maps as _maps
+
+    bmap = _maps.brief_map(spec)
+    if output is None:
+        click.echo(bmap.to_html(), nl=False)
+    else:
+        bmap.save(output)
+        _err(f"wrote {output}")
+    for path in static_paths:
+        from . import static as _static
+
+        _static.render_static(spec, path, dpi=dpi)
+        _err(f"wrote {path}")
+    if png is not None:
+        from . import export as _export
+
+        _export.to_png(bmap, png, scale=2)
+        _err(f"wrote {png}")
+
+
+def _load_spec(spec_file: Path | None, preset: str | None) -> Any:
+    if preset is not None:
+        from . import presets
+
+        return presets.preset(preset)
+    from ._specfile import read_spec
+
+    assert spec_file is not None
+    return read_spec(spec_file)
+
+
+# --------------------------------------------------------------------------- demo
+
+
+@dataclass
+class _Step:
+    label: str
+    run: Callable[[], Any]
+    needs_browser: bool = False
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("out"), show_default=True, help="Folder for the brief files.")
+@click.option("--strict", is_flag=True,
+              help="Exit with 1 if an output is skipped (e.g. Chromium missing).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+def demo(out_dir: Path, strict: bool, quiet: bool) -> None:
+    """Build the May 2020 Tajikistan brief end to end into --out.
+
+    Writes brief.html (interactive, offline), brief.png (its 2x screenshot, needs
+    Chromium), brief-print.png (300 dpi), brief.svg, brief.pdf (print map) and
+    distances.csv (the key distances). Without Chromium the PNG screenshot is
+    skipped with a warning and the exit code stays 0 (1 with --strict).
+    """
+    from . import export as _export
+    from . import maps as _maps
+    from . import presets
+    from . import static as _static
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    state: dict[str, Any] = {}
+
+    def load() -> None:
+        state["spec"] = presets.preset("tajikistan-2020-05")
+
+    def html() -> None:
+        state["map"] = _maps.brief_map(state["spec"])
+        state["map"].save(out_dir / "brief.html")
+
+    def static(name: str) -> Callable[[], None]:
+        return lambda: _static.render_static(state["spec"], out_dir / name, dpi=300)
+
+    def screenshot() -> None:
+        _export.to_png(state["map"], out_dir / "brief.png", scale=2)
+
+    def table() -> None:
+        frame = key_distances()
+        from ._atomic import write_text
+
+        write_text(out_dir / "distances.csv", frame.to_csv(index=False, lineterminator="\n"))
+        state["distances"] = frame
+
+    steps = [
+        _Step("load the brief (preset tajikistan-2020-05)", load),
+        _Step("measure key distances -> distances.csv", table),
+        _Step("interactive map -> brief.html", html),
+        _Step("print map, 300 dpi -> brief-print.png", static("brief-print.png")),
+        _Step("print map -> brief.svg", static("brief.svg")),
+        _Step("print map -> brief.pdf", static("brief.pdf")),
+        _Step("screenshot of brief.html, 2x -> brief.png", screenshot, needs_browser=True),
+    ]
+    skipped: list[tuple[str, str]] = []
+    for i, step in enumerate(steps, start=1):
+        if not quiet:
+            _err(f"[{i}/{len(steps)}] {step.label} ...")
+        t0 = time.perf_counter()
+        try:
+            step.run()
+        except (MissingDependencyError, ExportError) as err:
+            if not step.needs_browser:
+                raise
+            skipped.append((step.label.rsplit("-> ", 1)[-1], str(err)))
+            _err(f"      skipped: {err}")
+            continue
+        if not quiet:
+            _err(f"      done in {time.perf_counter() - t0:.1f} s")
+    if "distances" in state and not quiet:
+        _err("")
+        _err(_distance_summary(state["distances"]))
+    written = sorted(p.name for p in out_dir.iterdir() if p.name in _DEMO_FILES)
+    _err(f"\nwrote {len(written)} file(s) to {out_dir}/: {', '.join(written)}")
+    for name, why in skipped:
+        _err(f"warning: skipped {name}: {why}")
+    if skipped:
+        _err("hint: install Chromium (apt-get install chromium, or: playwright install "
+             "chromium) for the PNG screenshot; every other file was written")
+        if strict:
+            raise click.exceptions.Exit(EXIT_DATA)
+
+
+_DEMO_FILES = frozenset({"brief.html", "brief.png", "brief-print.png", "brief.svg",
+                         "brief.pdf", "distances.csv"})
+
+
+def key_distances() -> Any:
+    """The key distances of the May 2020 brief, as a table (SI units, with a display column)."""
+    raise NotImplementedError
+
+
+def _distance_summary(frame: Any) -> str:
+    lines = ["key distances (geodesic, WGS84):"]
+    for _, row in frame.iterrows():
+        lines.append(f"  {row['quantity']}: {row['display']}")
+    return "\n".join(lines)
