@@ -124,9 +124,9 @@ class _Group(click.Group):
                 ctx.exit(EXIT_DATA)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="borderkit", cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
-@click.version_option(package_name="borderkit")
+@click.version_option(package_name="borderkit", prog_name="borderkit")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """Geodesic measurements and offline brief maps of borders.
