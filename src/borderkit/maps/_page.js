@@ -1,0 +1,366 @@
+/* borderkit brief map: layers, labels, controls and the ready flag (needs Leaflet). */
+(function () {
+  "use strict";
+  var bk = (window.bk = {});
+  window.borderkitReady = false;
+  window.borderkitErrors = [];
+  window.addEventListener("error", function (ev) {
+    window.borderkitErrors.push(String(ev.message || ev));
+  });
+
+  // the one place that turns [lon, lat] into Leaflet's lat/lon order
+  function ll(p) {
+    return L.latLng(p[1], p[0]);
+  }
+
+  // every text reaches the DOM as textContent, never as markup
+  function el(tag, cls, text) {
+    var n = document.createElement(tag);
+    if (cls) n.className = cls;
+    if (text !== undefined && text !== null) n.textContent = String(text);
+    return n;
+  }
+
+  function readJSON(id) {
+    var n = document.getElementById(id);
+    return n ? JSON.parse(n.textContent) : null;
+  }
+
+  function guard(what, fn) {
+    try {
+      return fn();
+    } catch (err) {
+      window.borderkitErrors.push(what + ": " + (err && err.message ? err.message : err));
+      return null;
+    }
+  }
+
+  function pane(map, name, z) {
+    if (!map.getPane(name)) {
+      var p = map.createPane(name);
+      p.style.zIndex = String(z);
+    }
+    return name;
+  }
+
+  bk.map = function (id, o) {
+    return guard("map", function () {
+      var map = L.map(id, {
+        zoomSnap: o.zoomSnap,
+        zoomDelta: 0.5,
+        fadeAnimation: false,
+        zoomAnimation: false,
+        markerZoomAnimation: false,
+        inertia: false,
+        attributionControl: false,
+        zoomControl: false,
+        preferCanvas: !!o.preferCanvas,
+        maxZoom: 18,
+      });
+      map._bk = { labels: [], overlays: [], bases: [], order: 0 };
+      map.getPane(pane(map, "bk-labels", 640)).style.pointerEvents = "none";
+      return map;
+    });
+  };
+
+  bk.tiles = function (map, t) {
+    guard("tiles", function () {
+      if (!map) throw new Error("no map");
+      var layer = L.tileLayer(t.url, {
+        attribution: "",
+        maxZoom: t.maxZoom,
+        subdomains: t.subdomains,
+        crossOrigin: false,
+      });
+      layer.addTo(map);
+      map._bk.bases.push([t.nameHtml, layer]);
+    });
+  };
+
+  function pathStyle(s) {
+    return {
+      color: s.color,
+      weight: s.weight,
+      opacity: 1,
+      fill: s.geom === "polygon",
+      fillColor: s.fill || s.color,
+      fillOpacity: s.fill_opacity,
+      dashArray: s.dash || null,
+      lineJoin: "round",
+    };
+  }
+
+  function popup(p) {
+    var box = el("div", "bk-popup");
+    box.appendChild(el("div", "bk-popup-h", p.h));
+    var table = el("table");
+    p.r.forEach(function (row) {
+      var tr = el("tr");
+      tr.appendChild(el("th", null, row[0]));
+      var td = el("td");
+      if (row[2] && /^https?:\/\//i.test(row[2])) {
+        var a = el("a", null, row[1]);
+        a.href = row[2];
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+        td.appendChild(a);
+      } else {
+        td.textContent = row[1];
+      }
+      tr.appendChild(td);
+      table.appendChild(tr);
+    });
+    if (p.r.length) box.appendChild(table);
+    return box;
+  }
+
+  bk.layer = function (map, m) {
+    guard("layer " + m.id, function () {
+      if (!map) throw new Error("no map");
+      var s = m.style;
+      var data = readJSON(m.data);
+      var vpane = pane(map, "bk-v" + s.z, 400 + s.z);
+      var ppane = pane(map, "bk-p" + s.z, 600 + s.z);
+      var d = 2 * s.radius + 4;
+      var opts = {
+        pane: vpane,
+        style: function () {
+          return pathStyle(s);
+        },
+        onEachFeature: function (f, layer) {
+          var p = f.properties || {};
+          if (p.t !== undefined && p.t !== null) {
+            layer.bindTooltip(el("span", null, p.t), {
+              sticky: s.geom !== "point",
+              direction: "top",
+              className: "bk-tip",
+            });
+          }
+          if (p.p) {
+            layer.bindPopup(function () {
+              return popup(p.p);
+            }, { maxWidth: 340 });
+          }
+        },
+      };
+      if (s.geom === "point") {
+        var icon = L.divIcon({
+          html: m.icon,
+          className: "bk-marker",
+          iconSize: [d, d],
+          iconAnchor: [d / 2, d / 2],
+          popupAnchor: [0, -d / 2],
+          tooltipAnchor: [0, -d / 2],
+        });
+        opts.pointToLayer = function (f, latlng) {
+          return L.marker(latlng, { icon: icon, pane: ppane, keyboard: false });
+        };
+      }
+      var group = L.geoJSON(data, opts);
+      if (m.show) group.addTo(map);
+      map._bk.overlays.push([m.nameHtml, group]);
+      (m.labels || []).forEach(function (lab) {
+        map._bk.labels.push({
+          layer: group,
+          at: ll(lab),
+          text: lab[2],
+          prio: lab[3],
+          r: s.geom === "point" ? s.radius + 3 : 0,
+          cls: "bk-label bk-label-" + m.kind,
+          order: map._bk.order++,
+          node: null,
+        });
+      });
+    });
+  };
+
+  // ------------------------------------------------------------------ labels
+  function overlaps(a, list) {
+    for (var i = 0; i < list.length; i++) {
+      var b = list[i];
+      if (a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]) return true;
+    }
+    return false;
+  }
+
+  function candidates(lab) {
+    var w = lab.w, h = lab.h, r = lab.r;
+    if (r > 0) {
+      return [
+        [r, -h / 2], [-r - w, -h / 2], [-w / 2, -r - h], [-w / 2, r],
+        [r * 0.7, -r * 0.7 - h], [r * 0.7, r * 0.7], [-r * 0.7 - w, -r * 0.7 - h],
+        [-r * 0.7 - w, r * 0.7],
+      ];
+    }
+    return [[-w / 2, -h / 2], [-w / 2, -h - 4], [-w / 2, 4], [6, -h / 2], [-w - 6, -h / 2]];
+  }
+
+  bk.placeLabels = function (map) {
+    var st = map._bk;
+    var labelPane = map.getPane("bk-labels");
+    var size = map.getSize();
+    var origin = map.containerPointToLayerPoint([0, 0]);
+    var view = [origin.x, origin.y, origin.x + size.x, origin.y + size.y];
+    var placed = [];
+    var markers = [];
+    var todo = st.labels.filter(function (lab) {
+      var on = map.hasLayer(lab.layer);
+      if (!on && lab.node) lab.node.style.display = "none";
+      return on;
+    });
+    todo.forEach(function (lab) {
+      lab.pt = map.latLngToLayerPoint(lab.at);
+      if (lab.r > 0) {
+        var q = lab.r - 2;
+        markers.push([lab.pt.x - q, lab.pt.y - q, lab.pt.x + q, lab.pt.y + q]);
+      }
+    });
+    todo.sort(function (a, b) {
+      return b.prio - a.prio || a.order - b.order;
+    });
+    todo.forEach(function (lab) {
+      if (!lab.node) {
+        lab.node = el("div", lab.cls, lab.text);
+        labelPane.appendChild(lab.node);
+        lab.w = lab.node.offsetWidth;
+        lab.h = lab.node.offsetHeight;
+      }
+      var best = null;
+      var cands = candidates(lab);
+      for (var i = 0; i < cands.length && !best; i++) {
+        var x = lab.pt.x + cands[i][0], y = lab.pt.y + cands[i][1];
+        var box = [x, y, x + lab.w, y + lab.h];
+        var inside = box[0] >= view[0] && box[1] >= view[1] && box[2] <= view[2] && box[3] <= view[3];
+        if (inside && !overlaps(box, placed) && !overlaps(box, markers)) best = box;
+      }
+      if (best) {
+        placed.push(best);
+        L.DomUtil.setPosition(lab.node, L.point(best[0], best[1]));
+        lab.node.style.display = "";
+      } else {
+        lab.node.style.display = "none";
+      }
+    });
+  };
+
+  // ---------------------------------------------------------------- controls
+  bk.panel = function (map, id, position) {
+    guard("panel " + id, function () {
+      var node = document.getElementById(id);
+      if (!node) return;
+      var c = L.control({ position: position });
+      c.onAdd = function () {
+        L.DomEvent.disableClickPropagation(node);
+        L.DomEvent.disableScrollPropagation(node);
+        return node;
+      };
+      c.addTo(map);
+    });
+  };
+
+  function nice(x) {
+    var p = Math.pow(10, Math.floor(Math.log(x) / Math.LN10));
+    var f = x / p;
+    return (f >= 5 ? 5 : f >= 2 ? 2 : 1) * p;
+  }
+
+  function fmt(v) {
+    return v >= 1 ? String(Math.round(v)) : String(Number(v.toPrecision(1)));
+  }
+
+  bk.updateScale = function (map) {
+    var node = document.getElementById("bk-scale");
+    if (!node) return;
+    var maxPx = 120;
+    var y = map.getSize().y / 2;
+    var metres = map.distance(
+      map.containerPointToLatLng([0, y]),
+      map.containerPointToLatLng([maxPx, y])
+    );
+    [["bk-scale-km", 1000, "km"], ["bk-scale-nmi", 1852, "nmi"]].forEach(function (u) {
+      var row = node.querySelector("." + u[0]);
+      var units = nice(metres / u[1]);
+      row.querySelector(".bk-bar").style.width = Math.round((units * u[1] * maxPx) / metres) + "px";
+      row.querySelector(".bk-scale-t").textContent = fmt(units) + " " + u[2];
+    });
+  };
+
+  bk.updateInset = function (map) {
+    var svg = document.getElementById("bk-inset-svg");
+    if (!svg) return;
+    var t = svg.dataset;
+    var k = +t.k, x0 = +t.x0, y1 = +t.y1, s = +t.s;
+    var b = map.getBounds();
+    var rect = svg.querySelector(".bk-inset-view");
+    var x = (b.getWest() * k - x0) / s, xe = (b.getEast() * k - x0) / s;
+    var yt = (y1 - b.getNorth()) / s, yb = (y1 - b.getSouth()) / s;
+    rect.setAttribute("x", x.toFixed(1));
+    rect.setAttribute("y", yt.toFixed(1));
+    rect.setAttribute("width", Math.max(xe - x, 2).toFixed(1));
+    rect.setAttribute("height", Math.max(yb - yt, 2).toFixed(1));
+  };
+
+  function fit(map, b) {
+    var ok =
+      b && b.length === 4 && b.every(function (v) { return typeof v === "number" && isFinite(v); }) &&
+      b[0] < b[2] && b[1] < b[3];
+    if (ok) {
+      map.fitBounds(L.latLngBounds(ll([b[0], b[1]]), ll([b[2], b[3]])), { animate: false });
+    } else {
+      window.borderkitErrors.push("map extent is not finite; showing the whole world");
+      map.setView([0, 0], 2, { animate: false });
+    }
+  }
+
+  function setReady() {
+    window.requestAnimationFrame(function () {
+      window.requestAnimationFrame(function () {
+        var node = document.getElementById("bk-map");
+        if (node) node.classList.add("bk-ready");
+        window.borderkitReady = true;
+      });
+    });
+  }
+
+  bk.finish = function (map, o) {
+    if (!map) {
+      window.borderkitErrors.push("the map could not be created");
+      setReady();
+      return;
+    }
+    var st = map._bk;
+    (o.panels || []).forEach(function (entry) {
+      var id = entry[0], position = entry[1];
+      if (id === "zoom") {
+        guard("zoom", function () { L.control.zoom({ position: position }).addTo(map); });
+      } else if (id === "layers") {
+        guard("layer control", function () {
+          if (!st.overlays.length) return;
+          // names are HTML-escaped by borderkit (Leaflet inserts them as markup)
+          var ctl = L.control.layers(null, null, { collapsed: true, position: position });
+          st.bases.forEach(function (e) { ctl.addBaseLayer(e[1], e[0]); });
+          st.overlays.forEach(function (e) { ctl.addOverlay(e[1], e[0]); });
+          ctl.addTo(map);
+        });
+      } else {
+        bk.panel(map, id, position);
+      }
+    });
+    guard("fit", function () {
+      fit(map, o.bounds);
+    });
+    var refresh = function () {
+      guard("labels", function () { bk.placeLabels(map); });
+      guard("scale", function () { bk.updateScale(map); });
+      guard("inset", function () { bk.updateInset(map); });
+    };
+    var ready = function () {
+      refresh();
+      map.on("zoomend moveend overlayadd overlayremove resize", refresh);
+      setReady();
+    };
+    var fonts = document.fonts && document.fonts.ready;
+    if (fonts && fonts.then) fonts.then(ready, ready);
+    else ready();
+  };
+})();
