@@ -18,7 +18,7 @@ SRC = pathlib.Path(borderkit.__file__).parent
 STAGE = {
     "errors": 0, "_atomic": 0, "_validate": 0, "_style": 0,
     "_coords": 1, "data": 1, "io": 1,
-    "measure": 2, "buffer": 2, "_dask": 2,
+    "measure": 2, "buffer": 2, "_dask": 2, "_geodesic": 2,
     "spec": 3, "presets": 3, "maps": 3, "static": 3, "_escape": 3, "_assets": 3, "_specfile": 3,
     "export": 4,
     "cli": 5, "__main__": 5,

@@ -1,0 +1,544 @@
+"""Vectorised geodesic kernels on the WGS84 ellipsoid (private).
+
+The public functions in :mod:`borderkit.measure` and :mod:`borderkit.buffer`
+parse and validate their inputs and then call these kernels, which work on
+plain float arrays of longitude and latitude in degrees.
+
+The point-to-geometry distance works in three steps:
+
+1. every segment of the target is read as a geodesic between its vertices
+   (segments longer than :data:`MAX_SEGMENT_M` are split into pieces of the
+   same geodesic, which changes nothing but keeps every piece short);
+2. points and segments are projected to an oblique stereographic projection
+   centred on the data (conformal), and :class:`shapely.STRtree` finds every
+   segment that can hold the nearest point: with the projection's scale factor
+   between ``k_min`` and ``k_max`` over the searched area and the projected
+   geodesic at most ``h`` from its chord, a segment is a candidate only when its
+   chord lies within ``k_max / k_min * (d + h) + h`` of the point, ``d`` being
+   the planar distance to the nearest chord;
+3. each candidate is refined exactly on the ellipsoid: Newton steps along the
+   geodesic segment (``Geod.fwd`` to the current foot, ``Geod.inv`` back to the
+   point, step by the along-track distance) until the distance has converged.
+
+When the data spans more than a hemisphere-sized area the projection is not
+usable and a slower exhaustive search with geodesic bounds is used instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pyproj
+import shapely
+
+__all__ = [
+    "GEOD",
+    "MAX_SEGMENT_M",
+    "SegmentIndex",
+    "densify",
+    "local_projection",
+    "transform_geometry",
+]
+
+log = logging.getLogger(__name__)
+
+GEOD = pyproj.Geod(ellps="WGS84")
+R_MEAN = 6_371_008.8
+# target segments are split into geodesic pieces no longer than this
+MAX_SEGMENT_M = 5_000.0
+# the projection is used up to this angular distance (degrees) from its centre
+MAX_PROJECTED_SPREAD_DEG = 60.0
+# points handled per batch (bounds memory for millions of points)
+BATCH = 50_000
+# children per group in the search hierarchy, and the most groups at its top
+FANOUT = 8
+TOP_GROUPS = 64
+
+
+def densify(
+    lon: np.ndarray, lat: np.ndarray, max_segment_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Insert points along each geodesic segment so no piece exceeds *max_segment_m*.
+
+    The returned longitudes are those of ``Geod.fwd`` (within [-180, 180]); the
+    original vertices are kept exactly.
+    """
+    lon = np.asarray(lon, dtype="float64")
+    lat = np.asarray(lat, dtype="float64")
+    if len(lon) < 2:
+        return lon, lat
+    az, _, seg_len = GEOD.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
+    pieces = np.maximum(np.ceil(seg_len / max_segment_m), 1).astype("int64")
+    if (pieces == 1).all():
+        return lon, lat
+    seg = np.repeat(np.arange(len(seg_len)), pieces)
+    step = np.arange(len(seg)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    s = seg_len[seg] * step / pieces[seg]
+    out_lon, out_lat, _ = GEOD.fwd(lon[seg], lat[seg], az[seg], s)
+    first = step == 0
+    out_lon[first] = lon[:-1]
+    out_lat[first] = lat[:-1]
+    return np.append(out_lon, lon[-1]), np.append(out_lat, lat[-1])
+
+
+def transform_geometry(
+    geom: shapely.Geometry, trans: pyproj.Transformer, *, inverse: bool = False
+) -> shapely.Geometry:
+    """Apply a pyproj transformer to every coordinate of a shapely geometry."""
+    direction = "INVERSE" if inverse else "FORWARD"
+
+    def apply(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack(trans.transform(xy[:, 0], xy[:, 1], direction=direction))
+
+    return shapely.transform(geom, apply)
+
+
+def unwrap_lon(lon: np.ndarray, ref: float | None = None) -> np.ndarray:
+    """Longitudes made continuous (no 360-degree jumps), starting near *ref*."""
+    lon = np.asarray(lon, dtype="float64")
+    if len(lon) == 0:
+        return lon
+    out = np.unwrap(lon, period=360.0)
+    if ref is not None:
+        out = out - 360.0 * np.round((out[0] - ref) / 360.0)
+    return out
+
+
+def _unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    lam, phi = np.radians(lon), np.radians(lat)
+    cphi = np.cos(phi)
+    return np.column_stack([cphi * np.cos(lam), cphi * np.sin(lam), np.sin(phi)])
+
+
+def centre_and_spread(lon: np.ndarray, lat: np.ndarray) -> tuple[float, float, float]:
+    """Centre (lon, lat) of a point cloud on the sphere and its angular radius in degrees."""
+    vec = _unit_vectors(lon, lat)
+    mean = vec.mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    if norm < 1e-9:
+        return 0.0, 0.0, 180.0
+    mean /= norm
+    clon = float(np.degrees(np.arctan2(mean[1], mean[0])))
+    clat = float(np.degrees(np.arcsin(np.clip(mean[2], -1.0, 1.0))))
+    spread = float(np.degrees(np.arccos(np.clip((vec @ mean).min(), -1.0, 1.0))))
+    return clon, clat, spread
+
+
+@lru_cache(maxsize=32)
+def local_projection(lon0: float, lat0: float) -> tuple[pyproj.Transformer, pyproj.Proj]:
+    """Oblique stereographic (conformal) projection centred on (lon0, lat0).
+
+    Returns a lon/lat -> x/y transformer (``direction="INVERSE"`` goes back,
+    longitudes are not wrapped) and the matching :class:`pyproj.Proj` for scale
+    factors. Cached: callers should round the centre.
+    """
+    definition = (
+        f"+proj=sterea +lat_0={lat0!r} +lon_0={lon0!r} +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +over"
+    )
+    return pyproj.Transformer.from_pipeline(definition), pyproj.Proj(definition)
+
+
+def projection_for(lon: np.ndarray, lat: np.ndarray) -> tuple[pyproj.Transformer, pyproj.Proj]:
+    clon, clat, _ = centre_and_spread(lon, lat)
+    return local_projection(round(clon, 2), round(clat, 2))
+
+
+def _along_track(d: np.ndarray, cos_t: np.ndarray) -> np.ndarray:
+    """Signed along-track distance of a point at distance *d* and angle theta (sphere)."""
+    x = d / R_MEAN
+    return R_MEAN * np.arctan2(np.sin(x) * cos_t, np.cos(x))
+
+
+def refine(
+    plon: np.ndarray,
+    plat: np.ndarray,
+    alon: np.ndarray,
+    alat: np.ndarray,
+    az: np.ndarray,
+    seg_len: np.ndarray,
+    s0: np.ndarray,
+    *,
+    max_iter: int = 12,
+    tol_m: float = 1e-9,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact distance from points to geodesic segments, pair by pair.
+
+    Each pair is point ``P`` and the geodesic that leaves ``A`` with azimuth
+    ``az`` for ``seg_len`` metres; ``s0`` is a first guess of the arc length of
+    the nearest point. Returns the distance and the nearest point (lon, lat).
+    Every returned point lies on its segment, so each distance is an upper
+    bound that converges to the minimum (error below *tol_m*).
+    """
+    n = len(plon)
+    s = np.clip(s0, 0.0, seg_len)
+    best = np.full(n, np.inf)
+    qlon_best = np.empty(n)
+    qlat_best = np.empty(n)
+    active = np.arange(n)
+    for _ in range(max_iter):
+        if len(active) == 0:
+            break
+        sa = s[active]
+        qlon, qlat, baz = GEOD.fwd(alon[active], alat[active], az[active], sa)
+        az_qp, _, d = GEOD.inv(qlon, qlat, plon[active], plat[active])
+        better = d < best[active]
+        idx = active[better]
+        best[idx] = d[better]
+        qlon_best[idx] = qlon[better]
+        qlat_best[idx] = qlat[better]
+        # angle between the segment direction at Q (baz + 180) and the direction to P
+        cos_t = -np.cos(np.radians(az_qp - baz))
+        s_new = np.clip(sa + _along_track(d, cos_t), 0.0, seg_len[active])
+        step = np.abs(s_new - sa)
+        s[active] = s_new
+        # distance error at the current foot is about step**2 / (2 d) (at most step)
+        err = np.minimum(step, step * step / (2.0 * np.maximum(d, 1e-300)))
+        active = active[err > tol_m]
+    if len(active):
+        log.debug("refine: %d pairs did not converge to %g m", len(active), tol_m)
+    return best, qlon_best, qlat_best
+
+
+@dataclass
+class _Segments:
+    alon: np.ndarray
+    alat: np.ndarray
+    blon: np.ndarray
+    blat: np.ndarray
+    az: np.ndarray
+    length: np.ndarray
+
+
+def _segments_from_sequences(sequences: list[tuple[np.ndarray, np.ndarray]]) -> _Segments:
+    alon, alat, blon, blat = [], [], [], []
+    for lon, lat in sequences:
+        if len(lon) == 1:  # a point target: a segment of length zero
+            lon, lat = np.repeat(lon, 2), np.repeat(lat, 2)
+        lon, lat = densify(lon, lat, MAX_SEGMENT_M)
+        alon.append(lon[:-1])
+        alat.append(lat[:-1])
+        blon.append(lon[1:])
+        blat.append(lat[1:])
+    if not alon:
+        empty = np.empty(0)
+        return _Segments(empty, empty, empty, empty, empty, empty)
+    a_lon, a_lat = np.concatenate(alon), np.concatenate(alat)
+    b_lon, b_lat = np.concatenate(blon), np.concatenate(blat)
+    az, _, length = GEOD.inv(a_lon, a_lat, b_lon, b_lat)
+    return _Segments(a_lon, a_lat, b_lon, b_lat, np.asarray(az), np.asarray(length))
+
+
+def sequences_of(geom: shapely.Geometry) -> tuple[list[tuple[np.ndarray, np.ndarray]], list]:
+    """Coordinate sequences (lines, rings, single points) and polygons of a lon/lat geometry."""
+    sequences: list[tuple[np.ndarray, np.ndarray]] = []
+    polygons: list = []
+    for part in shapely.get_parts(geom):
+        if isinstance(part, shapely.Polygon):
+            polygons.append(part)
+            rings = [part.exterior, *part.interiors]
+        elif isinstance(part, shapely.LineString | shapely.Point):
+            rings = [part]
+        else:  # nested collections
+            sub_seq, sub_poly = sequences_of(part)
+            sequences.extend(sub_seq)
+            polygons.extend(sub_poly)
+            continue
+        for ring in rings:
+            xy = shapely.get_coordinates(ring)
+            if len(xy):
+                sequences.append((xy[:, 0], xy[:, 1]))
+    return sequences, polygons
+
+
+class SegmentIndex:
+    """A line/polygon target prepared for repeated exact distance queries.
+
+    Parameters
+    ----------
+    geom
+        A lon/lat shapely geometry (lines, polygons, points or a collection).
+    extra_lon, extra_lat
+        Other locations (the query points) used to centre the projection.
+    """
+
+    def __init__(
+        self,
+        geom: shapely.Geometry,
+        extra_lon: np.ndarray | None = None,
+        extra_lat: np.ndarray | None = None,
+    ) -> None:
+        sequences, polygons = sequences_of(geom)
+        self.seg = _segments_from_sequences(sequences)
+        self.polygons_lonlat = polygons
+        vlon = np.concatenate([self.seg.alon, self.seg.blon])
+        vlat = np.concatenate([self.seg.alat, self.seg.blat])
+        if extra_lon is not None and len(extra_lon):
+            # a subsample keeps the centring cheap for millions of points
+            step = max(1, len(extra_lon) // 20_000)
+            vlon = np.concatenate([vlon, extra_lon[::step], [extra_lon.min(), extra_lon.max()]])
+            vlat = np.concatenate([vlat, extra_lat[::step], [extra_lat.min(), extra_lat.max()]])
+        clon, clat, spread = centre_and_spread(vlon, vlat)
+        self.projected = spread <= MAX_PROJECTED_SPREAD_DEG
+        if self.projected:
+            self._prepare_projection(round(clon, 2), round(clat, 2))
+
+    def _prepare_projection(self, clon: float, clat: float) -> None:
+        seg = self.seg
+        self.trans, self.proj = local_projection(clon, clat)
+        ax, ay = self.trans.transform(seg.alon, seg.alat)
+        bx, by = self.trans.transform(seg.blon, seg.blat)
+        self.ax, self.ay = np.asarray(ax), np.asarray(ay)
+        self.bx, self.by = np.asarray(bx), np.asarray(by)
+        # how far the projected geodesic strays from its chord: twice the midpoint offset
+        mlon, mlat, _ = GEOD.fwd(seg.alon, seg.alat, seg.az, seg.length / 2.0)
+        mx, my = self.trans.transform(mlon, mlat)
+        _, dev = self._foot(np.asarray(mx), np.asarray(my), np.arange(len(seg.az)))
+        self.sagitta = float(2.0 * dev.max()) + 1e-6 if len(dev) else 0.0
+        self._build_groups()
+        self.polygons_xy = [transform_geometry(p, self.trans) for p in self._dense_polygons()]
+        if self.polygons_xy:
+            self.area_xy = shapely.union_all(self.polygons_xy)
+            shapely.prepare(self.area_xy)
+
+    def _dense_polygons(self) -> list:
+        out = []
+        for poly in self.polygons_lonlat:
+            rings = []
+            for ring in [poly.exterior, *poly.interiors]:
+                xy = shapely.get_coordinates(ring)
+                lon, lat = densify(xy[:, 0], xy[:, 1], MAX_SEGMENT_M)
+                rings.append(np.column_stack([lon, lat]))
+            out.append(shapely.Polygon(rings[0], rings[1:]))
+        return out
+
+    def _foot(self, px: np.ndarray, py: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Chord parameter t in [0, 1] of the planar foot, and the planar distance."""
+        dx, dy = self.bx[j] - self.ax[j], self.by[j] - self.ay[j]
+        ll = dx * dx + dy * dy
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = ((px - self.ax[j]) * dx + (py - self.ay[j]) * dy) / ll
+        t = np.clip(np.nan_to_num(t, nan=0.0), 0.0, 1.0)
+        ex = self.ax[j] + t * dx - px
+        ey = self.ay[j] + t * dy - py
+        return t, np.hypot(ex, ey)
+
+    def inside(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """True where a point lies inside (or on) a polygon of the target."""
+        if not self.polygons_lonlat or len(lon) == 0:
+            return np.zeros(len(lon), dtype=bool)
+        if self.projected:
+            x, y = self.trans.transform(lon, lat)
+            return shapely.intersects_xy(self.area_xy, np.asarray(x), np.asarray(y))
+        union = shapely.union_all(self._dense_polygons())
+        return shapely.intersects_xy(union, lon, lat)
+
+    def query(
+        self, lon: np.ndarray, lat: np.ndarray, *, boundary: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Distance (m) from each point to the target and the nearest point (lon, lat).
+
+        With ``boundary=False`` points inside a polygon get distance 0 and are
+        their own nearest point.
+        """
+        n = len(lon)
+        dist = np.empty(n)
+        qlon = np.empty(n)
+        qlat = np.empty(n)
+        if n == 0:
+            return dist, qlon, qlat
+        for start in range(0, n, BATCH):
+            sl = slice(start, min(start + BATCH, n))
+            if self.projected:
+                res = self._query_projected(lon[sl], lat[sl])
+            else:
+                res = self._query_exhaustive(lon[sl], lat[sl])
+            dist[sl], qlon[sl], qlat[sl] = res
+        if not boundary and self.polygons_lonlat:
+            inside = self.inside(lon, lat)
+            dist[inside] = 0.0
+            qlon[inside] = lon[inside]
+            qlat[inside] = lat[inside]
+        return dist, qlon, qlat
+
+    def _build_groups(self) -> None:
+        """A hierarchy of bounding circles over runs of consecutive chords.
+
+        Level sizes are powers of :data:`FANOUT` (..., 64, 8, 1 chords); the top
+        level has at most :data:`TOP_GROUPS` groups. Each group keeps a circle
+        holding its chords and one vertex of the target (for upper bounds).
+        """
+        m = len(self.ax)
+        sizes = [1]
+        while -(-m // sizes[-1]) > TOP_GROUPS:
+            sizes.append(sizes[-1] * FANOUT)
+        self.levels = []
+        for size in sizes[:0:-1]:  # coarse to fine, without the chord level
+            ng = -(-m // size)
+            pad = ng * size - m
+            xs = np.concatenate([np.column_stack([self.ax, self.bx]), np.full((pad, 2), np.nan)])
+            ys = np.concatenate([np.column_stack([self.ay, self.by]), np.full((pad, 2), np.nan)])
+            xs = xs.reshape(ng, -1)
+            ys = ys.reshape(ng, -1)
+            lo_x, hi_x = np.nanmin(xs, axis=1), np.nanmax(xs, axis=1)
+            lo_y, hi_y = np.nanmin(ys, axis=1), np.nanmax(ys, axis=1)
+            cx, cy = (lo_x + hi_x) / 2, (lo_y + hi_y) / 2
+            r = np.nanmax(np.hypot(xs - cx[:, None], ys - cy[:, None]), axis=1)
+            first = np.arange(ng) * size
+            self.levels.append((size, cx, cy, r, self.ax[first], self.ay[first]))
+
+    def _query_projected(
+        self, lon: np.ndarray, lat: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        px, py = self.trans.transform(lon, lat)
+        px, py = np.asarray(px), np.asarray(py)
+        n = len(px)
+        m = len(self.ax)
+        h = self.sagitta
+        ratio = None
+        # candidate (point, group) pairs, refined level by level
+        if self.levels:
+            size0 = self.levels[0][0]
+            ng0 = -(-m // size0)
+            ip = np.repeat(np.arange(n), ng0)
+            grp = np.tile(np.arange(ng0), n)
+        else:
+            ip = np.repeat(np.arange(n), m)
+            grp = np.tile(np.arange(m), n)
+        for size, cx, cy, r, vx, vy in self.levels:
+            upper_pair = np.hypot(px[ip] - vx[grp], py[ip] - vy[grp])
+            starts = _run_starts(ip)
+            upper = np.minimum.reduceat(upper_pair, starts)
+            if ratio is None:
+                ratio = self._scale_ratio(px, py, upper)
+                if ratio is None:
+                    return self._query_exhaustive(lon, lat)
+            reach = (ratio * (upper + h) + h) * (1 + 1e-9) + 1e-6
+            lower = np.hypot(px[ip] - cx[grp], py[ip] - cy[grp]) - r[grp]
+            keep = lower <= np.repeat(reach, np.diff(np.r_[starts, len(ip)]))
+            ip, grp = ip[keep], grp[keep]
+            # children: the next level's groups (or chords) inside each kept group
+            step = FANOUT if size > 1 else 1
+            ip = np.repeat(ip, step)
+            grp = (grp[:, None] * step + np.arange(step)[None, :]).ravel()
+            valid = grp * (size // step) < m
+            ip, grp = ip[valid], grp[valid]
+        t, dchord = self._foot(px[ip], py[ip], grp)
+        starts = _run_starts(ip)
+        dmin = np.minimum.reduceat(dchord, starts)
+        if ratio is None:
+            ratio = self._scale_ratio(px, py, dmin)
+            if ratio is None:
+                return self._query_exhaustive(lon, lat)
+        reach = (ratio * (dmin + h) + h) * (1 + 1e-9) + 1e-6
+        keep = dchord <= np.repeat(reach, np.diff(np.r_[starts, len(ip)]))
+        ip, js, t = ip[keep], grp[keep], t[keep]
+        seg = self.seg
+        d, ql, qb = refine(
+            lon[ip], lat[ip], seg.alon[js], seg.alat[js], seg.az[js], seg.length[js],
+            t * seg.length[js],
+        )
+        return _min_per_point(n, ip, d, ql, qb)
+
+    def _scale_ratio(
+        self, px: np.ndarray, py: np.ndarray, upper: np.ndarray
+    ) -> np.ndarray | None:
+        """Per point, k_max / k_min over its search disc (None: projection unusable).
+
+        The disc of point P has radius ``ratio * (upper + h) + h`` (``upper`` bounds
+        the planar distance to the target); the geodesic to the nearest point
+        stays in it. A stereographic's scale factor grows with the distance rho
+        from the centre, so the extremes over the disc come from envelopes of k
+        sampled over rho.
+        """
+        h = self.sagitta
+        rho = np.hypot(px, py)
+        rho_max = float(rho.max()) + 1.2 * (float(upper.max()) + h) + h + 1.0
+        while True:
+            radii, kmin_env, kmax_env = self._scale_envelope(rho_max)
+            if radii is None:
+                return None
+            ratio_all = float(kmax_env[-1] / kmin_env[0])
+            disc = ratio_all * (upper + h) + h
+            if float((rho + disc).max()) <= rho_max:
+                break
+            rho_max = 1.2 * float((rho + disc).max())
+        step = radii[1]
+        hi = np.minimum(np.ceil((rho + disc) / step).astype("int64") + 1, len(radii) - 1)
+        lo = np.maximum(np.floor((rho - disc) / step).astype("int64") - 1, 0)
+        return kmax_env[hi] / kmin_env[lo] * (1 + 1e-5)
+
+    def _scale_envelope(
+        self, rho_max: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | tuple[None, None, None]:
+        """Scale factor envelopes over radius rho: cumulative max, reverse cumulative min."""
+        radii = np.linspace(0.0, rho_max, 129)
+        theta = np.linspace(0.0, 2 * np.pi, 24, endpoint=False)
+        gx = (radii[:, None] * np.cos(theta)[None, :]).ravel()
+        gy = (radii[:, None] * np.sin(theta)[None, :]).ravel()
+        glon, glat = self.trans.transform(gx, gy, direction="INVERSE")
+        glon = (np.asarray(glon) + 180.0) % 360.0 - 180.0
+        k = np.asarray(
+            self.proj.get_factors(glon, np.clip(glat, -90.0, 90.0)).parallel_scale
+        ).reshape(len(radii), len(theta))
+        if not np.isfinite(k).all() or (k <= 0).any():
+            return None, None, None
+        kmax_env = np.maximum.accumulate(k.max(axis=1))
+        kmin_env = np.minimum.accumulate(k.min(axis=1)[::-1])[::-1]
+        return radii, kmin_env, kmax_env
+
+    def _query_exhaustive(
+        self, lon: np.ndarray, lat: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Exact search without a projection, pruned with geodesic bounds (slow)."""
+        seg = self.seg
+        m = len(seg.az)
+        chunk = max(1, 2_000_000 // max(m, 1))
+        dist = np.empty(len(lon))
+        qlon = np.empty(len(lon))
+        qlat = np.empty(len(lon))
+        for start in range(0, len(lon), chunk):
+            sl = slice(start, min(start + chunk, len(lon)))
+            k = sl.stop - sl.start
+            ip = np.repeat(np.arange(k), m)
+            js = np.tile(np.arange(m), k)
+            plon, plat = lon[sl][ip], lat[sl][ip]
+            _, _, da = GEOD.inv(plon, plat, seg.alon[js], seg.alat[js])
+            _, _, db = GEOD.inv(plon, plat, seg.blon[js], seg.blat[js])
+            upper = np.minimum(da, db)
+            best_upper = np.full(k, np.inf)
+            np.minimum.at(best_upper, ip, upper)
+            lower = (da + db - seg.length[js]) / 2.0
+            keep = lower <= best_upper[ip] + 1e-6
+            ip, js = ip[keep], js[keep]
+            s0 = np.where(da[keep] <= db[keep], 0.0, seg.length[js])
+            d, ql, qb = refine(
+                plon[keep], plat[keep], seg.alon[js], seg.alat[js], seg.az[js],
+                seg.length[js], s0, max_iter=40,
+            )
+            dist[sl], qlon[sl], qlat[sl] = _min_per_point(k, ip, d, ql, qb)
+        return dist, qlon, qlat
+
+
+def _run_starts(ip: np.ndarray) -> np.ndarray:
+    """Start of each run of equal values in a sorted index array."""
+    return np.flatnonzero(np.r_[True, ip[1:] != ip[:-1]])
+
+
+def _min_per_point(
+    n: int, ip: np.ndarray, d: np.ndarray, qlon: np.ndarray, qlat: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    order = np.lexsort((d, ip))
+    ip_sorted = ip[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = ip_sorted[1:] != ip_sorted[:-1]
+    pick = order[first]
+    dist = np.full(n, np.nan)
+    out_lon = np.full(n, np.nan)
+    out_lat = np.full(n, np.nan)
+    dist[ip[pick]] = d[pick]
+    out_lon[ip[pick]] = qlon[pick]
+    out_lat[ip[pick]] = qlat[pick]
+    return dist, out_lon, out_lat
