@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._atomic import atomic_path
-from ._coords import parse_angle, parse_coordinate, read_angle
+from ._coords import parse_coordinate, read_angle
 from ._validate import WGS84
 from .errors import (
     BorderkitWarning,
@@ -1048,6 +1048,39 @@ def _parse_axis(
     return out, hemis
 
 
+def _csv_frame(p: Path, text: str) -> Any:
+    """All cells as text, exactly as written (no NA guessing: 'NA' is Namibia)."""
+    import pandas as pd
+
+    delim = _sniff_delimiter(text.split("\n", 1)[0])
+    try:
+        rows = [r for r in csv.reader(_stdio.StringIO(text, newline=""), delimiter=delim) if r]
+    except csv.Error as err:
+        raise FileFormatError(f"{str(p)!r} is not a readable CSV file: {err}") from err
+    if not rows:
+        raise FileFormatError(f"{str(p)!r} is empty")
+    header, body = rows[0], rows[1:]
+    if len(set(header)) != len(header):
+        dup = sorted({h for h in header if header.count(h) > 1})
+        raise FileFormatError(f"{str(p)!r}: the header repeats the column names {dup}")
+    for i, row in enumerate(body):
+        if len(row) != len(header):
+            raise FileFormatError(
+                f"{str(p)!r} row {i + 1} has {len(row)} fields but the header has "
+                f"{len(header)} ({delim!r}-separated); quote cells that contain {delim!r}"
+            )
+    return pd.DataFrame(body, columns=header, dtype=object)
+
+
+def _text_column(name: str) -> bool:
+    low = name.strip().lower()
+    return (
+        low in ("name", "title", "label")
+        or low.startswith(("name_", "name:"))
+        or low.endswith("_name")
+    )
+
+
 def _read_csv(
     p: Path,
     data: bytes,
@@ -1061,27 +1094,13 @@ def _read_csv(
     report: LoadReport,
 ) -> dict[str, Any]:
     import geopandas as gpd
-    import pandas as pd
     import pyproj
     import shapely
 
     text = _decode(p, data, encoding)
     if "\x00" in text:
         raise FileFormatError(f"{str(p)!r} contains NUL bytes; it is not a text CSV file")
-    first = text.split("\n", 1)[0]
-    delim = _sniff_delimiter(first)
-    try:
-        frame = pd.read_csv(
-            _stdio.StringIO(text),
-            sep=delim,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=True,
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as err:
-        raise FileFormatError(f"{str(p)!r} is not a readable CSV file: {err}") from err
-    frame.columns = [str(c) for c in frame.columns]
+    frame = _csv_frame(p, text)
     cols = list(frame.columns)
     refs = [
         f"row {i + 1}" + (f" ({v[:60]!r})" if v.strip() else "")
@@ -1115,7 +1134,8 @@ def _read_csv(
                 kind = "wkt"
             else:
                 raise DataError(
-                    f"{str(p)!r}: cannot tell which columns hold the coordinates (columns: {cols}); "
+                    f"{str(p)!r}: cannot tell which columns hold the coordinates "
+                    f"(columns: {cols}); "
                     "name them lon/lat (or longitude/latitude, x/y), or pass lon='...', "
                     "lat='...', or coords='...' for one column of DMS/MGRS text"
                 )
@@ -1177,7 +1197,8 @@ def _read_csv(
         if strict:
             raise CoordinateError(f"{str(p)!r} {refs[i]}: the coordinate is blank (strict mode)")
     for col in keep.columns:
-        keep[col] = _infer(keep[col])
+        if not _text_column(col):
+            keep[col] = _infer(keep[col])
     keep[_REF] = refs
     keep[_UNCLOSED] = False
     gdf = gpd.GeoDataFrame(keep, geometry=gpd.GeoSeries(geoms, index=keep.index))
@@ -1203,7 +1224,7 @@ def _orient_columns(
     if x_marks and y_marks and x_marks <= {"N", "S"} and y_marks <= {"E", "W"}:
         swap_reason = f"column {lon_col!r} is marked N/S and {lat_col!r} E/W"
     else:
-        for marks, hs, col, axis in ((xh, xh, lon_col, "EW"), (yh, yh, lat_col, "NS")):
+        for hs, col, axis in ((xh, lon_col, "EW"), (yh, lat_col, "NS")):
             for i, h in enumerate(hs):
                 if h and h not in axis:
                     raise CoordinateError(
@@ -1406,8 +1427,8 @@ class _Finisher:
                 raise CRSError(f"crs={crs!r} is not a CRS pyproj knows") from err
             if stated is not None and not pyproj.CRS(stated).equals(want, ignore_axis_order=True):
                 raise CRSError(
-                    f"{self.source} states CRS {pyproj.CRS(stated).to_string()} but crs={crs!r} was "
-                    "passed; drop crs= (or fix the file)"
+                    f"{self.source} states CRS {pyproj.CRS(stated).to_string()} but "
+                    f"crs={crs!r} was passed; drop crs= (or fix the file)"
                 )
             self.report.source_crs = want.to_string()
             return gdf.set_crs(want, allow_override=True)
@@ -1860,7 +1881,8 @@ def _driver_for(path: Path, driver: str | None) -> str:
     if fmt is None:
         raise DataError(
             f"cannot tell the format of {str(path)!r} from its extension; pass driver= one of "
-            f"{', '.join(WRITE_DRIVERS)} or use {', '.join(e for v in WRITE_DRIVERS.values() for e in v)}"
+            f"{', '.join(WRITE_DRIVERS)}, or use one of the extensions "
+            f"{', '.join(e for v in WRITE_DRIVERS.values() for e in v)}"
         )
     return fmt
 
@@ -1915,13 +1937,14 @@ def _check_text(gdf: Any, layer: str, driver: str, encoding: str, target: Path) 
             if len(raw) > limit:
                 raise EncodingError(
                     f"cannot write {where}: {at} is {len(raw)} bytes in {encoding}, over the "
-                    f"{limit}-byte shapefile limit for {'field names' if i < 0 else 'text values'}; "
+                    f"{limit}-byte shapefile limit for "
+                    f"{'field names' if i < 0 else 'text values'}; "
                     "shorten it or write GeoPackage"
                 )
-            if i >= 0 and text != text.rstrip(" "):
+            if i >= 0 and text != text.strip(" "):
                 raise EncodingError(
-                    f"cannot write {where}: {at} ends with spaces, which shapefiles do not keep; "
-                    "strip them or write GeoPackage"
+                    f"cannot write {where}: {at} starts or ends with spaces, which shapefiles "
+                    "do not keep; strip them or write GeoPackage"
                 )
     if _SURROGATE.search(layer) or (driver != "GeoJSON" and "\x00" in layer):
         raise EncodingError(f"cannot write {where}: the layer name {layer!r} is not valid text")
@@ -2008,7 +2031,8 @@ def _kml_geometry(g: Any) -> str:
             f"<Point><coordinates>{_kml_coords(shapely.get_coordinates(g))}</coordinates></Point>"
         )
     if t == "LineString":
-        return f"<LineString><coordinates>{_kml_coords(shapely.get_coordinates(g))}</coordinates></LineString>"
+        coords = _kml_coords(shapely.get_coordinates(g))
+        return f"<LineString><coordinates>{coords}</coordinates></LineString>"
     if t == "Polygon":
         ring = "<{0}><LinearRing><coordinates>{1}</coordinates></LinearRing></{0}>"
         parts = [ring.format("outerBoundaryIs", _kml_coords(shapely.get_coordinates(g.exterior)))]
@@ -2085,7 +2109,8 @@ def _kml_text(layers: Mapping[str, Any], doc_name: str) -> str:
                     cells.append(f'<SimpleData name="{_xml_attr(str(c))}">{_xml(v)}</SimpleData>')
             if cells:
                 out.append(
-                    f'<ExtendedData><SchemaData schemaUrl="#{sid}">{"".join(cells)}</SchemaData></ExtendedData>'
+                    f'<ExtendedData><SchemaData schemaUrl="#{sid}">{"".join(cells)}'
+                    "</SchemaData></ExtendedData>"
                 )
             g = geoms[i]
             if g is not None and not g.is_empty:
@@ -2106,7 +2131,7 @@ def _csv_bytes(gdf: Any, target: Path) -> bytes:
     )
     cols = [c for c in gdf.columns if c != geom_col]
     buf = _stdio.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; quotes lone \r too
     if points:
         xy = {
             "lon": [None if g is None or g.is_empty else g.x for g in geoms],
@@ -2239,6 +2264,9 @@ def write_layer(
     """
     target = _local_path(path, "path")
     drv = _driver_for(target, driver)
+    need = {"GPKG": ".gpkg", "ESRI Shapefile": ".shp"}.get(drv)
+    if need is not None and target.suffix.lower() != need:
+        raise DataError(f"a {drv} file must be named *{need}, not {target.name!r}")
     if isinstance(gdf, Mapping):
         if drv not in ("GPKG", "KML", "KMZ"):
             raise DataError(f"several layers can be written to GPKG, KML or KMZ, not {drv}")
