@@ -39,6 +39,7 @@ __all__ = [
     "MAX_SEGMENT_M",
     "SegmentIndex",
     "densify",
+    "densify_geometry",
     "local_projection",
     "transform_geometry",
 ]
@@ -94,6 +95,33 @@ def transform_geometry(
         return np.column_stack(trans.transform(xy[:, 0], xy[:, 1], direction=direction))
 
     return shapely.transform(geom, apply)
+
+
+def _densify_xy(xy: np.ndarray, max_segment_m: float) -> np.ndarray:
+    lon, lat = densify(xy[:, 0], xy[:, 1], max_segment_m)
+    return np.column_stack([lon, lat])
+
+
+def densify_geometry(geom: shapely.Geometry, max_segment_m: float) -> shapely.Geometry:
+    """The same lon/lat geometry with every segment split along its geodesic.
+
+    Polygons stay polygons, lines stay lines; multi-part inputs come back as a
+    GeometryCollection of their densified parts (points unchanged).
+    """
+    parts = []
+    for part in shapely.get_parts(geom):
+        if isinstance(part, shapely.Polygon):
+            rings = [_densify_xy(shapely.get_coordinates(r), max_segment_m)
+                     for r in [part.exterior, *part.interiors]]
+            parts.append(shapely.Polygon(rings[0], rings[1:]))
+        elif isinstance(part, shapely.LineString):
+            parts.append(shapely.LineString(_densify_xy(shapely.get_coordinates(part),
+                                                        max_segment_m)))
+        elif isinstance(part, shapely.GeometryCollection):
+            parts.append(densify_geometry(part, max_segment_m))
+        else:
+            parts.append(part)
+    return parts[0] if len(parts) == 1 else shapely.GeometryCollection(parts)
 
 
 def unwrap_lon(lon: np.ndarray, ref: float | None = None) -> np.ndarray:
@@ -304,15 +332,7 @@ class SegmentIndex:
             shapely.prepare(self.area_xy)
 
     def _dense_polygons(self) -> list:
-        out = []
-        for poly in self.polygons_lonlat:
-            rings = []
-            for ring in [poly.exterior, *poly.interiors]:
-                xy = shapely.get_coordinates(ring)
-                lon, lat = densify(xy[:, 0], xy[:, 1], MAX_SEGMENT_M)
-                rings.append(np.column_stack([lon, lat]))
-            out.append(shapely.Polygon(rings[0], rings[1:]))
-        return out
+        return [densify_geometry(p, MAX_SEGMENT_M) for p in self.polygons_lonlat]
 
     def _foot(self, px: np.ndarray, py: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Chord parameter t in [0, 1] of the planar foot, and the planar distance."""

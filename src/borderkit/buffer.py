@@ -1,0 +1,418 @@
+"""Geodesic buffers and range rings on the WGS84 ellipsoid.
+
+A geodesic buffer of distance ``r`` is the set of places within ``r`` metres
+(along the ellipsoid) of a geometry. Every vertex of the returned boundary and
+the midpoint of every edge (the straight lon/lat segment between consecutive
+vertices) lies within ``tolerance_m`` of the exact distance ``r``.
+
+How: points become geodesic circles (``Geod.fwd`` at evenly spaced azimuths,
+pushed out by half the chord sagitta so the error is centred on ``r``). Lines
+and polygons are buffered in a conformal projection centred on them as a first
+guess; every boundary vertex is then moved along the geodesic from its exact
+nearest point on the geometry to exactly ``r`` (see
+:func:`borderkit.measure.nearest_point`), and vertices are added where an edge
+midpoint is still off by more than the tolerance.
+
+Buffers that cross the antimeridian come back as MultiPolygons split at
++-180 degrees; a buffer that would contain a pole raises :class:`GeometryError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from ._geodesic import (
+    GEOD,
+    MAX_SEGMENT_M,
+    SegmentIndex,
+    densify_geometry,
+    transform_geometry,
+)
+from ._validate import check_lonlat, to_wgs84, transformer
+from .errors import DataError, GeometryError
+from .measure import _crs_key, _points
+
+__all__ = ["buffer", "rings"]
+
+log = logging.getLogger(__name__)
+
+_MAX_ROUNDS = 8
+_EMPTY = shapely.Polygon()
+
+
+def buffer(
+    geometry: Any, distance_m: Any, /, *, tolerance_m: float = 1.0, crs: Any = None
+) -> Any:
+    """Geodesic buffer (range ring area) around points, lines or polygons.
+
+    Parameters
+    ----------
+    geometry
+        A shapely geometry (EPSG:4326 unless ``crs``), GeoSeries or GeoDataFrame
+        (any CRS), in ``(lon, lat)`` order.
+    distance_m
+        Buffer distance in metres; negative shrinks polygons (and gives an empty
+        polygon for points and lines). A scalar, or one value per row.
+    tolerance_m
+        Largest allowed error of the boundary, in metres (> 0): every vertex and
+        every edge midpoint of the result lies within this of the true
+        geodesic distance.
+    crs
+        CRS of a shapely input (default EPSG:4326).
+
+    Returns
+    -------
+    shapely.Geometry, geopandas.GeoSeries or geopandas.GeoDataFrame
+        The same kind of object as the input, in EPSG:4326: a (Multi)Polygon per
+        geometry (empty when a negative buffer removes everything).
+
+    Raises
+    ------
+    DataError
+        If *distance_m* or *tolerance_m* is not a finite number (tolerance > 0),
+        or the distances do not match the rows.
+    GeometryError
+        If a geometry is missing or empty, or the buffer would contain a pole.
+    CoordinateError
+        If a coordinate is out of range.
+
+    Examples
+    --------
+    >>> from shapely import Point
+    >>> from borderkit.buffer import buffer
+    >>> from borderkit.measure import distance
+    >>> ring = buffer(Point(74.0, 38.0), 50_000)
+    >>> lon, lat = ring.exterior.coords[7]
+    >>> abs(distance((74.0, 38.0), (lon, lat)) - 50_000) < 1.0
+    True
+    """
+    tol = _positive(tolerance_m, "tolerance_m")
+    if isinstance(geometry, gpd.GeoSeries | gpd.GeoDataFrame):
+        wgs = to_wgs84(geometry, name="geometry", crs=crs) if len(geometry) else geometry
+        geoms = np.asarray(wgs.geometry.values if isinstance(wgs, gpd.GeoDataFrame)
+                           else wgs.values)
+        radii = _radii(distance_m, len(geoms))
+        out = _buffer_many(geoms, radii, tol)
+        series = gpd.GeoSeries(out, index=wgs.index, crs="EPSG:4326")
+        if isinstance(wgs, gpd.GeoSeries):
+            series.name = wgs.name
+            return series
+        frame = wgs.copy()
+        frame = frame.set_geometry(series.rename(wgs.geometry.name), crs="EPSG:4326")
+        return frame
+    if not isinstance(geometry, shapely.Geometry):
+        raise GeometryError(
+            f"geometry: expected a shapely geometry, GeoSeries or GeoDataFrame, "
+            f"not {type(geometry).__name__}"
+        )
+    if geometry.is_empty:
+        raise GeometryError("geometry: the geometry is empty")
+    key = _crs_key(crs)
+    if key is not None:
+        geometry = transform_geometry(geometry, transformer(key))
+    xy = shapely.get_coordinates(geometry)
+    check_lonlat(xy[:, 0], xy[:, 1], name="geometry")
+    r = _radii(distance_m, 1)[0]
+    return _buffer_many(np.array([geometry], dtype=object), np.array([r]), tol)[0]
+
+
+def rings(
+    center: Any, radii_m: Any, /, *, tolerance_m: float = 1.0, crs: Any = None
+) -> gpd.GeoDataFrame:
+    """Concentric geodesic range rings around one point.
+
+    Parameters
+    ----------
+    center
+        One point: a ``(lon, lat)`` tuple, a shapely Point, or a one-row
+        GeoSeries/GeoDataFrame.
+    radii_m
+        Ring radii in metres (each > 0), e.g. ``[50e3, 100e3, 200e3]``.
+    tolerance_m
+        Largest allowed error of each ring's boundary, in metres.
+    crs
+        CRS of plain coordinates (default EPSG:4326).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:4326, one row per radius in the given order: ``radius_m`` and
+        ``geometry`` (the disc as a Polygon; draw its boundary for the ring).
+
+    Raises
+    ------
+    DataError
+        If a radius is not a positive finite number, there are none, or
+        *center* is not exactly one point.
+    CoordinateError
+        If the centre is out of range.
+
+    Examples
+    --------
+    >>> from borderkit.buffer import rings
+    >>> rr = rings((74.0, 38.0), [50e3, 100e3])
+    >>> rr.radius_m.tolist(), rr.geometry.geom_type.tolist()
+    ([50000.0, 100000.0], ['Polygon', 'Polygon'])
+    """
+    pts = _points(center, "center", crs)
+    if len(pts) != 1:
+        raise DataError(f"center: expected one point, got {len(pts)}; call rings() per point")
+    radii = np.atleast_1d(np.asarray(radii_m, dtype="float64")) if not isinstance(
+        radii_m, str) else np.array([np.nan])
+    if radii.ndim != 1 or len(radii) == 0 or not np.isfinite(radii).all() or (radii <= 0).any():
+        raise DataError(f"radii_m must be one or more positive numbers of metres, not {radii_m!r}")
+    tol = _positive(tolerance_m, "tolerance_m")
+    geoms = [_circle_polygon(pts.lon[0], pts.lat[0], r, tol) for r in radii]
+    return gpd.GeoDataFrame({"radius_m": radii}, geometry=geoms, crs="EPSG:4326")
+
+
+# ---------------------------------------------------------------- checks
+def _positive(value: Any, name: str) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError) as err:
+        raise DataError(f"{name} must be a positive number of metres, not {value!r}") from err
+    if not math.isfinite(out) or out <= 0:
+        raise DataError(f"{name} must be a positive number of metres, not {value!r}")
+    return out
+
+
+def _radii(distance_m: Any, n: int) -> np.ndarray:
+    try:
+        radii = np.asarray(distance_m, dtype="float64")
+    except (TypeError, ValueError) as err:
+        raise DataError(f"distance_m must be metres (a number or one per row): {err}") from err
+    if radii.ndim == 0:
+        radii = np.full(n, float(radii))
+    if radii.shape != (n,):
+        raise DataError(f"distance_m has {radii.size} values for {n} geometries")
+    bad = np.flatnonzero(~np.isfinite(radii))
+    if len(bad):
+        raise DataError(f"distance_m: row {bad[0]} is {radii[bad[0]]}; give a finite distance")
+    return radii
+
+
+# ---------------------------------------------------------------- dispatch
+def _buffer_many(geoms: np.ndarray, radii: np.ndarray, tol: float) -> list:
+    out: list = [None] * len(geoms)
+    types = shapely.get_type_id(geoms) if len(geoms) else np.empty(0, dtype=int)
+    is_point = types == shapely.GeometryType.POINT
+    # single points with the same radius share one vectorised Geod.fwd call
+    for r in np.unique(radii[is_point]):
+        rows = np.flatnonzero(is_point & (radii == r))
+        polys = _circles(shapely.get_x(geoms[rows]), shapely.get_y(geoms[rows]), r, tol)
+        for row, poly in zip(rows, polys, strict=True):
+            out[row] = poly
+    for row in np.flatnonzero(~is_point):
+        out[row] = _buffer_one(geoms[row], float(radii[row]), tol)
+    return out
+
+
+def _buffer_one(geom: shapely.Geometry, r: float, tol: float) -> shapely.Geometry:
+    polygonal = shapely.get_type_id(shapely.get_parts(geom)) == shapely.GeometryType.POLYGON
+    if r <= 0 and not polygonal.any():
+        return _EMPTY
+    if r == 0:
+        return shapely.make_valid(geom)
+    if isinstance(geom, shapely.MultiPoint):
+        xy = shapely.get_coordinates(geom)
+        return shapely.union_all(_circles(xy[:, 0], xy[:, 1], r, tol))
+    return _buffer_general(geom, r, tol)
+
+
+# ---------------------------------------------------------------- circles
+def _circle_count(r: float, tol: float) -> int:
+    """Vertices so that the chord sagitta of a circle of radius r is <= 1.6 tol."""
+    sag = min(1.6 * tol / r, 1.0)
+    return max(16, math.ceil(math.pi / math.acos(1.0 - sag)))
+
+
+def _circles(lon: np.ndarray, lat: np.ndarray, r: float, tol: float) -> list:
+    """Geodesic circles of radius r around points (a list of polygons)."""
+    if r <= 0:
+        return [_EMPTY] * len(lon)
+    _check_poles(lon, lat, r)
+    count = _circle_count(r, tol)
+    for _ in range(_MAX_ROUNDS):
+        az = np.linspace(0.0, 360.0, count, endpoint=False)
+        # push vertices out by half the sagitta so that vertex and midpoint errors balance
+        sag = r * (1.0 - math.cos(math.pi / count))
+        clon = np.repeat(lon, count)
+        clat = np.repeat(lat, count)
+        vlon, vlat, _ = GEOD.fwd(clon, clat, np.tile(az, len(lon)), np.full(len(clon), r + sag / 2))
+        vlon = _unwrap_around(np.asarray(vlon).reshape(len(lon), count), lon)
+        vlat = np.asarray(vlat).reshape(len(lon), count)
+        mlon = (vlon + np.roll(vlon, -1, axis=1)) / 2
+        mlat = (vlat + np.roll(vlat, -1, axis=1)) / 2
+        _, _, dm = GEOD.inv(clon, clat, mlon.ravel(), mlat.ravel())
+        if np.abs(np.asarray(dm) - r).max() <= tol and sag / 2 <= tol:
+            break
+        count *= 2
+    coords = np.stack([vlon, vlat], axis=2)
+    coords = np.concatenate([coords, coords[:, :1]], axis=1)
+    polys = shapely.polygons(coords)
+    return [_wrap_antimeridian(p) for p in polys]
+
+
+def _circle_polygon(lon: float, lat: float, r: float, tol: float) -> shapely.Geometry:
+    return _circles(np.array([lon]), np.array([lat]), r, tol)[0]
+
+
+def _check_poles(lon: np.ndarray, lat: np.ndarray, r: float) -> None:
+    for pole in (90.0, -90.0):
+        _, _, d = GEOD.inv(lon, lat, lon, np.full(len(lat), pole))
+        hit = np.flatnonzero(np.asarray(d) <= r)
+        if len(hit):
+            raise GeometryError(
+                f"a {r:,.0f} m buffer around ({lon[hit[0]]}, {lat[hit[0]]}) contains the "
+                f"{'North' if pole > 0 else 'South'} Pole, which a lon/lat polygon cannot hold; "
+                "use a smaller distance"
+            )
+
+
+def _unwrap_around(vlon: np.ndarray, center_lon: np.ndarray) -> np.ndarray:
+    """Longitudes within 180 degrees of each row's centre (continuous across +-180)."""
+    ref = np.asarray(center_lon, dtype="float64").reshape(-1, 1)
+    return ref + (vlon - ref + 180.0) % 360.0 - 180.0
+
+
+def _wrap_antimeridian(poly: shapely.Geometry) -> shapely.Geometry:
+    """Split a polygon whose longitudes run past +-180 and move the pieces back."""
+    if poly.is_empty:
+        return poly
+    xmin, _, xmax, _ = poly.bounds
+    if xmin >= -180.0 and xmax <= 180.0:
+        return poly
+    pieces = []
+    for shift in (-360.0, 0.0, 360.0):
+        window = shapely.box(-180.0 - shift, -90.0, 180.0 - shift, 90.0)
+        part = shapely.intersection(poly, window)
+        if not part.is_empty:
+            part = shapely.transform(part, lambda xy, s=shift: xy + np.array([s, 0.0]))
+            pieces.extend(p for p in shapely.get_parts(part) if isinstance(p, shapely.Polygon))
+    return shapely.MultiPolygon(pieces) if len(pieces) > 1 else pieces[0]
+
+
+# ---------------------------------------------------------------- lines and polygons
+def _buffer_general(geom: shapely.Geometry, r: float, tol: float) -> shapely.Geometry:
+    index = SegmentIndex(geom)
+    if not index.projected:
+        raise GeometryError(
+            "geometry spans too much of the globe for a geodesic buffer; split it into parts"
+        )
+    _check_poles(*shapely.get_coordinates(geom).T, abs(r))
+    trans, proj = index.trans, index.proj
+    planar = transform_geometry(densify_geometry(geom, MAX_SEGMENT_M), trans)
+    # first guess: a planar buffer with the scale factor around the result
+    x0, y0, x1, y1 = planar.bounds
+    reach = max(abs(x0), abs(x1), abs(y0), abs(y1)) / 2 + abs(r)
+    klon, klat = trans.transform(reach, 0.0, direction="INVERSE")
+    k = float(proj.get_factors(((klon + 180.0) % 360.0) - 180.0, klat).parallel_scale)
+    r_planar = r * k
+    step = 2.0 * math.acos(max(1.0 - tol / (2.0 * abs(r_planar)), -1.0))
+    quad_segs = int(min(max(math.ceil((math.pi / 2) / step), 4), 1024))
+    guess = shapely.buffer(planar, r_planar, quad_segs=quad_segs)
+    if guess.is_empty:
+        return _EMPTY
+    guess = shapely.segmentize(guess, max(math.sqrt(4.0 * abs(r_planar) * tol), 1.0))
+    guess = transform_geometry(guess, trans, inverse=True)
+    rings_xy, layout = _rings_of(guess)
+    rings_xy = _fit_rings(rings_xy, index, abs(r), tol)
+    result = _polygons_from(rings_xy, layout)
+    if not result.is_valid:
+        # snapping can fold a vertex past a cusp of the boundary: drop the tiny folds
+        result = shapely.buffer(result, 0)
+        rings_xy, layout = _rings_of(result)
+        rings_xy = _fit_rings(rings_xy, index, abs(r), tol)
+        result = _polygons_from(rings_xy, layout)
+        if not result.is_valid:
+            result = shapely.make_valid(result)
+    return _wrap_antimeridian(result) if isinstance(result, shapely.Polygon) else (
+        shapely.MultiPolygon([g for p in shapely.get_parts(result)
+                              for g in shapely.get_parts(_wrap_antimeridian(p))
+                              if isinstance(g, shapely.Polygon)])
+    )
+
+
+def _rings_of(geom: shapely.Geometry) -> tuple[list[np.ndarray], list[int]]:
+    """Ring coordinate arrays (open, without the closing vertex) and rings per polygon."""
+    rings_xy, layout = [], []
+    for poly in shapely.get_parts(geom):
+        if not isinstance(poly, shapely.Polygon) or poly.is_empty:
+            continue
+        rings = [poly.exterior, *poly.interiors]
+        layout.append(len(rings))
+        rings_xy.extend(shapely.get_coordinates(ring)[:-1] for ring in rings)
+    return rings_xy, layout
+
+
+def _polygons_from(rings_xy: list[np.ndarray], layout: list[int]) -> shapely.Geometry:
+    polys, pos = [], 0
+    for count in layout:
+        shell, holes = rings_xy[pos], rings_xy[pos + 1:pos + count]
+        pos += count
+        if len(shell) >= 3:
+            polys.append(shapely.Polygon(shell, [h for h in holes if len(h) >= 3]))
+    if not polys:
+        return _EMPTY
+    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+
+
+def _snap(
+    lon: np.ndarray, lat: np.ndarray, index: SegmentIndex, r: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Move points along the geodesic from their nearest point of the geometry to distance r.
+
+    Returns the moved lon, lat and the distance measured before moving.
+    """
+    d, qlon, qlat = index.query(lon, lat, boundary=True)
+    az, _, _ = GEOD.inv(qlon, qlat, lon, lat)
+    new_lon, new_lat, _ = GEOD.fwd(qlon, qlat, az, np.full(len(lon), r))
+    # keep longitudes continuous with the input (no jump at +-180)
+    new_lon = lon + (np.asarray(new_lon) - lon + 180.0) % 360.0 - 180.0
+    return new_lon, np.asarray(new_lat), d
+
+
+def _fit_rings(
+    rings_xy: list[np.ndarray], index: SegmentIndex, r: float, tol: float
+) -> list[np.ndarray]:
+    """Snap every vertex to distance r, then add vertices until every midpoint fits too."""
+    if not rings_xy:
+        return rings_xy
+    sizes = [len(ring) for ring in rings_xy]
+    xy = np.concatenate(rings_xy)
+    todo = np.arange(len(xy))
+    for _ in range(_MAX_ROUNDS):
+        if len(todo) == 0:
+            break
+        lon, lat, d = _snap(xy[todo, 0], xy[todo, 1], index, r)
+        off = np.abs(d - r) > tol / 4
+        todo = todo[off]
+        xy[todo, 0], xy[todo, 1] = lon[off], lat[off]
+    rings_xy = np.split(xy, np.cumsum(sizes)[:-1])
+    for _ in range(_MAX_ROUNDS):
+        mids = [(ring + np.roll(ring, -1, axis=0)) / 2 for ring in rings_xy]
+        sizes = [len(m) for m in mids]
+        mid = np.concatenate(mids)
+        lon, lat, d = _snap(mid[:, 0], mid[:, 1], index, r)
+        bad = np.abs(d - r) > tol * 0.9
+        if not bad.any():
+            break
+        out, pos = [], 0
+        for ring, size in zip(rings_xy, sizes, strict=True):
+            sel = np.flatnonzero(bad[pos:pos + size])
+            if len(sel):
+                new = np.column_stack([lon[pos + sel], lat[pos + sel]])
+                ring = np.insert(ring, sel + 1, new, axis=0)
+            out.append(ring)
+            pos += size
+        rings_xy = out
+    else:
+        log.warning("buffer: some edges still exceed the %g m tolerance", tol)
+    return rings_xy
