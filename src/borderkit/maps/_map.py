@@ -68,6 +68,9 @@ class _Page(Figure):
         self.header.add_child(_Raw(head), name="bk-head")
 
     def render(self, **kwargs: Any) -> str:
+        # body and script are rebuilt on every render, so rendering twice is idempotent
+        self.html._children.clear()
+        self.script._children.clear()
         for child in self._children.values():
             child.render(**kwargs)
         return (
@@ -87,16 +90,19 @@ class _LeafletMap(folium.Map):
     default_js: list[tuple[str, str]] = []
     default_css: list[tuple[str, str]] = []
 
-    def __init__(self, *, page_options: dict[str, Any], finish: dict[str, Any]) -> None:
+    def __init__(self, *, page_options: dict[str, Any], finish: dict[str, Any],
+                 panels_html: str) -> None:
         super().__init__(tiles=None, zoom_control=False)
         self.page_options = page_options
         self.finish = finish
+        self.panels_html = panels_html
 
     def render(self, **kwargs: Any) -> None:
         page = self.get_root()
         if not isinstance(page, _Page):  # pragma: no cover - built by BriefMap only
             raise RenderError("a borderkit map renders only inside its own page")
         name = self.get_name()
+        page.html.add_child(_Raw(self.panels_html), name="bk-panels")
         page.html.add_child(_Raw('<div id="bk-map" class="bk-map"></div>\n'), name="bk-map")
         page.script.add_child(
             _Raw(f'var {name} = bk.map("bk-map", {script_json(self.page_options)});\n'),
@@ -375,6 +381,12 @@ class BriefMap:
                 f"a brief map needs a BriefSpec, a ResolvedSpec or a preset name, "
                 f"not {type(spec).__name__}"
             )
+        bounds = [float(v) for v in resolved.bounds]
+        if len(bounds) != 4 or not all(np.isfinite(bounds)):
+            raise SpecError(
+                f"the map bounds {tuple(resolved.bounds)} are not finite; give "
+                "bounds=(lon_min, lat_min, lon_max, lat_max) in the spec"
+            )
         self.spec: BriefSpec = resolved.spec
         self.resolved: ResolvedSpec = resolved
         self.simplify = simplify
@@ -436,11 +448,9 @@ class BriefMap:
         fmap = _LeafletMap(
             page_options={"zoomSnap": 0.25, "preferCanvas": self.prefer_canvas},
             finish=finish,
+            panels_html='<div class="bk-panels">' + "".join(bodies) + "</div>\n",
         )
         page.add_child(fmap, name="bk-leaflet")
-        page.html.add_child(
-            _Raw('<div class="bk-panels">' + "".join(bodies) + "</div>\n"), name="bk-panels"
-        )
         if tiles_opts:
             fmap.add_child(_Part("BkTiles", script=f"bk.tiles($MAP, {script_json(tiles_opts)});\n"))
         for lyr in sorted(resolved.layers, key=lambda lyr: lyr.style["z"]):
@@ -454,8 +464,6 @@ class BriefMap:
         while stack:
             element = stack.pop(0)
             yield element
-            if isinstance(element, Figure):
-                stack.extend([element.header, element.html, element.script])
             stack.extend(element._children.values())
 
     def to_html(self) -> str:
