@@ -73,6 +73,7 @@ _LAZY: dict[str, str] = {
     "to_png": "export",
     "to_pdf": "export",
     "export_brief": "export",
+    "write_layers": "export",
 }
 
 __all__ = [
