@@ -1,0 +1,79 @@
+"""Shared fixtures: scalar/array inputs, a synthetic border line, a GBAO-like polygon."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+
+
+@pytest.fixture(params=["scalar", "array"])
+def scalar_and_array(request):
+    """Run a test with scalar and with array inputs (pyproj's fixture of the same name).
+
+    Returns a converter: ``float`` for scalars, one-element arrays otherwise.
+    """
+    if request.param == "scalar":
+        return float
+    return lambda value: np.array([value], dtype="float64")
+
+
+def _border_line(n: int = 2000, seed: int = 7) -> shapely.LineString:
+    """A wiggly random-walk polyline from (73.5, 39.4) to (74.9, 37.2), like a ridge border."""
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0.0, 1.0, n)
+    walk = np.cumsum(rng.normal(0.0, 0.004, (n, 2)), axis=0)
+    # pin both ends: subtract the straight line through the walk's end point
+    walk -= t[:, None] * walk[-1]
+    lon = 73.5 + 1.4 * t + walk[:, 0]
+    lat = 39.4 - 2.2 * t + walk[:, 1]
+    return shapely.LineString(np.column_stack([lon, lat]))
+
+
+def _gbao_like(n: int = 1500, seed: int = 3) -> shapely.Polygon:
+    """A star-shaped polygon with concave bays, about the size and place of GBAO."""
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0.0, 2 * np.pi, n, endpoint=False)
+    radius = np.ones(n)
+    for k in range(1, 40):
+        radius += rng.normal(0.0, 0.25 / k) * np.cos(k * t + rng.uniform(0.0, 2 * np.pi))
+    radius = np.clip(radius, 0.3, None)
+    lon = 72.9 + 2.2 * radius * np.cos(t)
+    lat = 38.2 + 1.2 * radius * np.sin(t)
+    return shapely.Polygon(np.column_stack([lon, lat]))
+
+
+@pytest.fixture(scope="session")
+def border_line() -> shapely.LineString:
+    return _border_line()
+
+
+@pytest.fixture(scope="session")
+def gbao_like() -> shapely.Polygon:
+    poly = _gbao_like()
+    assert poly.is_valid
+    return poly
+
+
+def _shipped(loader: str, *args):
+    try:
+        from borderkit import data
+    except ImportError as err:
+        pytest.skip(f"borderkit.data is not available yet ({err})")
+    try:
+        frame = getattr(data, loader)(*args)
+    except Exception as err:  # noqa: BLE001 - any failure means the layer is not shipped yet
+        pytest.skip(f"borderkit.data.{loader}{args} cannot be loaded ({err})")
+    return frame.to_crs("EPSG:4326").geometry.union_all()
+
+
+@pytest.fixture(scope="session")
+def shipped_border() -> shapely.Geometry:
+    """The shipped China-Tajikistan border line, or skip when it is not built yet."""
+    return _shipped("border", "CHN", "TJK")
+
+
+@pytest.fixture(scope="session")
+def shipped_gbao() -> shapely.Geometry:
+    """The shipped GBAO polygon, or skip when it is not built yet."""
+    return _shipped("region", "GBAO")
