@@ -178,6 +178,9 @@ class BriefSpec:
     tiles: str | None = None
     width: int = 1200
     height: int = 800
+    # display-only simplification of lines/polygons: "auto" (~1 px at the initial view
+    # of width x height), a tolerance in degrees, or None (every vertex)
+    simplify: str | float | None = None
 
     def replace(self, **changes: Any) -> BriefSpec:
         """Return a copy with some fields changed (the spec itself is not modified)."""

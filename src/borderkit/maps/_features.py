@@ -171,19 +171,22 @@ def feature_collection(lyr: ResolvedLayer, geoms: np.ndarray | None = None) -> s
     frame = lyr.frame
     if geoms is None:
         geoms = frame.geometry.to_numpy()
-    texts = shapely.to_geojson(round_geometries(np.asarray(geoms, dtype=object)))
+    geoms = round_geometries(np.asarray(geoms, dtype=object))
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    texts = shapely.to_geojson(geoms)
     props = _properties(lyr)
     parts = [
         '{"type":"Feature","properties":' + p + ',"geometry":' + g + "}"
-        for p, g in zip(props, texts, strict=True)
-        if g is not None
+        for p, g, k in zip(props, texts, keep, strict=True)
+        if k
     ]
     return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
 
 
 def _properties(lyr: ResolvedLayer) -> list[str]:
     frame = lyr.frame
-    cols = [c for c in dict.fromkeys([*lyr.popup_columns, lyr.label_column or "", "name"])
+    cols = [c for c in dict.fromkeys([*lyr.popup_columns, lyr.label_column or "", "name",
+                                      "title"])
             if c and c in frame.columns]
     if not cols:
         return ["{}"] * len(frame)
@@ -191,7 +194,7 @@ def _properties(lyr: ResolvedLayer) -> list[str]:
     out = []
     for row in records:
         label = _text(row.get(lyr.label_column)) if lyr.label_column else None
-        name = _text(row.get("name"))
+        name = _text(row.get("name")) or _text(row.get("title"))
         heading = name or label or ""
         prop: dict[str, Any] = {}
         if label is not None and not lyr.labels:

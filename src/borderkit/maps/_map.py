@@ -140,11 +140,13 @@ class _Part(MacroElement):
 class _GeoLayer(MacroElement):
     """One resolved layer: a JSON data block in the body and a ``bk.layer`` call."""
 
-    def __init__(self, lyr: ResolvedLayer, *, tolerance: float | None) -> None:
+    def __init__(self, lyr: ResolvedLayer, *, tolerance: float | None,
+                 window: tuple[float, float, float, float] | None = None) -> None:
         super().__init__()
         self._name = "BkLayer"
         self.layer = lyr
         self.tolerance = tolerance
+        self.window = window
         self._json: str | None = None
 
     def data_id(self) -> str:
@@ -155,6 +157,8 @@ class _GeoLayer(MacroElement):
             lyr = self.layer
             geoms = lyr.frame.geometry.to_numpy()
             if self.tolerance and lyr.style.get("geom") != "point":
+                if self.window is not None and not lyr.fit:
+                    geoms = shapely.clip_by_rect(geoms, *self.window)
                 geoms = shapely.simplify(geoms, self.tolerance, preserve_topology=True)
             self._json = _features.feature_collection(lyr, geoms)
         return self._json
@@ -321,10 +325,12 @@ class BriefMap:
     spec : BriefSpec or ResolvedSpec
         What the map shows. A :class:`BriefSpec` is resolved here (layers loaded and
         cleaned, distances and rings computed).
-    simplify : "auto", float or None
+    simplify : "auto", float or None, optional
         Simplify lines and polygons for display: ``"auto"`` keeps them within about one
         pixel at the initial zoom (from ``spec.width`` x ``spec.height``), a float is a
-        tolerance in degrees, ``None`` (default) writes every vertex.
+        tolerance in degrees, ``None`` writes every vertex. Default: ``spec.simplify``.
+        When simplifying, layers left out of the fit (``fit=False``, e.g. the land
+        basemap) are also clipped to three times the map's extent.
     notes_html : str, optional
         **Trusted** HTML appended to the notes box, inserted without escaping. Only pass
         markup you wrote yourself; every other text on the page is escaped.
@@ -366,7 +372,7 @@ class BriefMap:
         spec: BriefSpec | ResolvedSpec,
         /,
         *,
-        simplify: Simplify = None,
+        simplify: Simplify | Literal["spec"] = "spec",
         notes_html: str | None = None,
         layer_control: bool = True,
         prefer_canvas: bool = False,
@@ -389,6 +395,8 @@ class BriefMap:
             )
         self.spec: BriefSpec = resolved.spec
         self.resolved: ResolvedSpec = resolved
+        if simplify == "spec":
+            simplify = getattr(self.spec, "simplify", None)
         self.simplify = simplify
         self.notes_html = TrustedHTML(notes_html) if notes_html else None
         self.layer_control = bool(layer_control)
@@ -453,9 +461,11 @@ class BriefMap:
         page.add_child(fmap, name="bk-leaflet")
         if tiles_opts:
             fmap.add_child(_Part("BkTiles", script=f"bk.tiles($MAP, {script_json(tiles_opts)});\n"))
+        x0, y0, x1, y1 = resolved.bounds
+        window = (x0 - (x1 - x0), y0 - (y1 - y0), x1 + (x1 - x0), y1 + (y1 - y0))
         for lyr in sorted(resolved.layers, key=lambda lyr: lyr.style["z"]):
             if len(lyr.frame):
-                fmap.add_child(_GeoLayer(lyr, tolerance=self.tolerance))
+                fmap.add_child(_GeoLayer(lyr, tolerance=self.tolerance, window=window))
         return page, fmap
 
     # -- output ----------------------------------------------------------------------
