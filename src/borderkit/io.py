@@ -315,7 +315,8 @@ def _json_error(p: Path, text: str, err: json.JSONDecodeError) -> FileFormatErro
             f"{str(p)!r}: the JSON ends at {where} but more text follows (trailing garbage?); "
             "remove what comes after the last closing brace"
         )
-    if err.pos >= len(text.rstrip()):
+    unclosed_string = err.msg.startswith("Unterminated string") and '"' not in text[err.pos + 1 :]
+    if err.pos >= len(text.rstrip()) or unclosed_string:
         return FileFormatError(
             f"{str(p)!r}: the JSON stops early at {where} (truncated file?); "
             "download or export it again"
@@ -678,6 +679,9 @@ class _KMLReader:
                 ref = f"layer {name!r} placemark {len(rows)}"
                 state = {"unclosed": False}
                 props = self.attributes(pm, ref)
+                label = props.get("name")
+                if isinstance(label, str) and label.strip():
+                    ref += f" ({label[:60]!r})"
                 geom = None
                 for c in pm:
                     if _local(c.tag) in _KML_GEOMS:
@@ -1035,6 +1039,11 @@ def _parse_axis(
             out.append(None)
             hemis.append(None)
             continue
+        if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+            raise CoordinateError(
+                f"{str(p)!r} {ref}: the value {text!r} is NaN or infinite; fix it or leave the "
+                "cell blank to drop the row"
+            )
         try:
             if plain:
                 out.append(float(text.replace(",", ".")))
@@ -1305,14 +1314,43 @@ def _crosses_antimeridian(geom: Any) -> bool:
     return False
 
 
+def _with_crossings(coords: np.ndarray) -> np.ndarray:
+    """Unwrap longitudes and insert the exact point where each geodesic edge crosses ±180°.
+
+    Clipping at 180° then only adds edges along the meridian (itself a geodesic),
+    so the geodesic area and length are unchanged by the split.
+    """
+    xy = coords[:, :2].copy()
+    xy[:, 0] = _unwrap(xy[:, 0])
+    geod = _geod()
+    out = [xy[0]]
+    for (x0, y0), (x1, y1) in zip(xy[:-1], xy[1:], strict=True):
+        k0, k1 = np.floor((x0 + 180.0) / 360.0), np.floor((x1 + 180.0) / 360.0)
+        if k0 != k1:
+            cross = 360.0 * max(k0, k1) - 180.0  # the meridian 180 + 360 k crossed
+            az, _, dist = geod.inv(x0, y0, x1, y1)
+            lo, hi = 0.0, 1.0
+            for _ in range(60):  # bisection on the fraction of the edge
+                mid = 0.5 * (lo + hi)
+                lon, _, _ = geod.fwd(x0, y0, az, mid * dist)
+                lon = x0 + ((lon - x0 + 180.0) % 360.0 - 180.0)
+                if (lon - cross) * (x0 - cross) > 0:
+                    lo = mid
+                else:
+                    hi = mid
+            _, lat, _ = geod.fwd(x0, y0, az, hi * dist)
+            out.append(np.array([cross, lat]))
+        out.append(np.array([x1, y1]))
+    return np.array(out)
+
+
 def _split_antimeridian(geom: Any, ref: str) -> Any:
     import shapely
     from shapely.geometry import LineString, Polygon, box
 
     def shifted(g: Any) -> Any:
         if g.geom_type == "Polygon":
-            ext = shapely.get_coordinates(g.exterior)
-            ext[:, 0] = _unwrap(ext[:, 0])
+            ext = _with_crossings(shapely.get_coordinates(g.exterior))
             if abs(ext[-1, 0] - ext[0, 0]) > 1e-9:
                 raise GeometryError(
                     f"{ref}: the polygon winds once around the globe (it encloses a pole); "
@@ -1321,15 +1359,12 @@ def _split_antimeridian(geom: Any, ref: str) -> Any:
             centre = ext[:, 0].mean()
             holes = []
             for h in g.interiors:
-                hc = shapely.get_coordinates(h)
-                hc[:, 0] = _unwrap(hc[:, 0])
+                hc = _with_crossings(shapely.get_coordinates(h))
                 hc[:, 0] += 360.0 * np.round((centre - hc[:, 0].mean()) / 360.0)
                 holes.append(hc)
             return Polygon(ext, holes)
         if g.geom_type == "LineString":
-            c = shapely.get_coordinates(g)
-            c[:, 0] = _unwrap(c[:, 0])
-            return LineString(c)
+            return LineString(_with_crossings(shapely.get_coordinates(g)))
         return g
 
     pieces = []
@@ -1546,7 +1581,7 @@ class _Finisher:
                 if self.strict:
                     raise self.refuse(ref, "it crosses the antimeridian (180°)")
                 new = _split_antimeridian(g, f"{self.source} {ref}")
-                self.repaired(ref, "crosses the antimeridian", "split at 180° into parts", new, new)
+                self.repaired(ref, "crosses the antimeridian", "split at 180° into parts", g, new)
                 g = new
             dedup = shapely.remove_repeated_points(g)
             n0, n1 = shapely.get_num_coordinates(g), shapely.get_num_coordinates(dedup)

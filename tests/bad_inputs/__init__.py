@@ -1,0 +1,1 @@
+"""The bad-input catalogue: every bad input gets a clear error or a reported repair."""

@@ -1,0 +1,323 @@
+"""Generators for the bad-input catalogue: each writes one bad file into a folder.
+
+Nothing here is a hand-edited blob: every file is produced by code, so what is
+wrong with it is visible in the generator.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pyogrio
+from shapely.geometry import Point, Polygon
+
+KULMA_DMS = ("38°08′58″N", "74°48′05″E")
+KULMA = (74 + 48 / 60 + 5 / 3600, 38 + 8 / 60 + 58 / 3600)
+TAJIKISTAN_BBOX = (67.34, 36.67, 75.15, 41.04)
+
+SQUARE = [[73.0, 38.0], [74.0, 38.0], [74.0, 39.0], [73.0, 39.0], [73.0, 38.0]]
+
+
+# ----------------------------------------------------------------------------- GeoJSON
+
+
+def feature(geometry: Any, name: str = "x", **props: Any) -> dict[str, Any]:
+    return {"type": "Feature", "properties": {"name": name, **props}, "geometry": geometry}
+
+
+def polygon(ring: list[list[float]], *holes: list[list[float]]) -> dict[str, Any]:
+    return {"type": "Polygon", "coordinates": [ring, *holes]}
+
+
+def point(lon: Any, lat: Any, *z: Any) -> dict[str, Any]:
+    return {"type": "Point", "coordinates": [lon, lat, *z]}
+
+
+def collection(*features: dict[str, Any], **members: Any) -> dict[str, Any]:
+    return {"type": "FeatureCollection", **members, "features": list(features)}
+
+
+def write_json(folder: Path, doc: Any, name: str = "bad.geojson") -> Path:
+    path = folder / name
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def write_text(folder: Path, text: str, name: str, encoding: str = "utf-8") -> Path:
+    path = folder / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def geojson(*features: dict[str, Any], **members: Any):
+    """A generator writing a FeatureCollection of *features*."""
+    return lambda folder: write_json(folder, collection(*features, **members))
+
+
+def good_geojson_text() -> str:
+    return json.dumps(
+        collection(feature(point(*KULMA), "Kulma"), feature(polygon(SQUARE), "square")),
+        ensure_ascii=False,
+    )
+
+
+def truncated(folder: Path) -> Path:
+    text = good_geojson_text()
+    return write_text(folder, text[: len(text) * 2 // 3], "truncated.geojson")
+
+
+def trailing_garbage(folder: Path) -> Path:
+    return write_text(folder, good_geojson_text() + "\n}}garbage", "garbage.geojson")
+
+
+def with_literal(literal: str):
+    """GeoJSON text whose second coordinate is the bare token *literal* (NaN, Infinity)."""
+
+    def make(folder: Path) -> Path:
+        text = (
+            '{"type":"FeatureCollection","features":[{"type":"Feature","properties":'
+            f'{{"name":"bad"}},"geometry":{{"type":"Point","coordinates":[70.0,{literal}]}}}}]}}'
+        )
+        return write_text(folder, text, "literal.geojson")
+
+    return make
+
+
+def deeply_nested(folder: Path) -> Path:
+    return write_text(folder, "[" * 200_000 + "]" * 200_000, "nested.geojson")
+
+
+def cp1251_geojson(folder: Path) -> Path:
+    text = json.dumps(collection(feature(point(*KULMA), "Мургаб")), ensure_ascii=False)
+    return write_text(folder, text, "cp1251.geojson", encoding="cp1251")
+
+
+def utf16_geojson(folder: Path) -> Path:
+    return write_text(folder, good_geojson_text(), "utf16.geojson", encoding="utf-16")
+
+
+def projected_geojson(folder: Path) -> Path:
+    """Kulma in UTM 43N metres, with no crs member (as many exports do)."""
+    utm = gpd.GeoSeries([Point(*KULMA)], crs=4326).to_crs(32643).iloc[0]
+    return write_json(folder, collection(feature(point(utm.x, utm.y), "Kulma")))
+
+
+def mercator_geojson(folder: Path) -> Path:
+    merc = gpd.GeoSeries([Point(*KULMA)], crs=4326).to_crs(3857).iloc[0]
+    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}}
+    return write_json(folder, collection(feature(point(merc.x, merc.y), "Kulma"), crs=crs))
+
+
+def unknown_crs_member(folder: Path) -> Path:
+    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::999999"}}
+    return write_json(folder, collection(feature(point(*KULMA), "Kulma"), crs=crs))
+
+
+# ----------------------------------------------------------------------------- paths and sizes
+
+
+def huge_file(folder: Path) -> Path:
+    """A 100 MB GeoJSON-looking file, made sparse so it costs no time or disk."""
+    path = folder / "huge.geojson"
+    with open(path, "wb") as fh:
+        fh.write(b'{"type": "FeatureCollection", "features": [')
+        fh.truncate(100 * 1024 * 1024)
+    return path
+
+
+def empty_file(folder: Path) -> Path:
+    return write_text(folder, "", "empty.geojson")
+
+
+def png_named_geojson(folder: Path) -> Path:
+    path = folder / "picture.geojson"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64))
+    return path
+
+
+def gpx_file(folder: Path) -> Path:
+    return write_text(
+        folder,
+        '<?xml version="1.0"?><gpx version="1.1"><wpt lat="38.1" lon="74.8"/></gpx>',
+        "track.gpx",
+    )
+
+
+def a_folder(folder: Path) -> Path:
+    (folder / "shapes").mkdir()
+    return folder / "shapes"
+
+
+# ----------------------------------------------------------------------------- KML / KMZ
+
+KML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
+KML_NS = 'xmlns="http://www.opengis.net/kml/2.2"'
+
+
+def placemark(name: str, lon: float, lat: float) -> str:
+    return (
+        f"<Placemark><name>{name}</name><Point><coordinates>{lon},{lat}</coordinates>"
+        "</Point></Placemark>"
+    )
+
+
+def kml_folders(folder: Path, name: str = "folders.kml") -> Path:
+    body = (
+        f"{KML_HEAD}<kml {KML_NS}><Document><name>brief</name>"
+        f"<Folder><name>Checkpoints</name>{placemark('Кулма', *KULMA)}</Folder>"
+        f"<Folder><name>Towns</name>{placemark('Мурғоб', 73.965, 38.169)}"
+        f"{placemark('Хоруғ', 71.558, 37.492)}</Folder>"
+        "</Document></kml>"
+    )
+    return write_text(folder, body, name)
+
+
+def kml_named_geojson(folder: Path) -> Path:
+    body = f"{KML_HEAD}<kml {KML_NS}><Document>{placemark('Кулма', *KULMA)}</Document></kml>"
+    return write_text(folder, body, "places.geojson")
+
+
+SECRET = "TOP-SECRET-CONTENT-7f3a"
+
+
+def kml_external_entity(folder: Path) -> Path:
+    secret = write_text(folder, SECRET, "secret.txt")
+    body = (
+        f'{KML_HEAD}<!DOCTYPE kml [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+        f"<kml {KML_NS}><Document><Placemark><name>&xxe;</name>"
+        f"<Point><coordinates>70,38</coordinates></Point></Placemark></Document></kml>"
+    )
+    return write_text(folder, body, "xxe.kml")
+
+
+def kml_billion_laughs(folder: Path) -> Path:
+    ents = ['<!ENTITY lol0 "lol">'] + [
+        f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">' for i in range(1, 10)
+    ]
+    body = (
+        f"{KML_HEAD}<!DOCTYPE kml [{''.join(ents)}]>"
+        f"<kml {KML_NS}><Document><Placemark><name>&lol9;</name>"
+        "<Point><coordinates>70,38</coordinates></Point></Placemark></Document></kml>"
+    )
+    return write_text(folder, body, "laughs.kml")
+
+
+def kml_malformed(folder: Path) -> Path:
+    return write_text(folder, f"{KML_HEAD}<kml {KML_NS}><Document><Placemark>", "broken.kml")
+
+
+def kml_bad_coordinates(folder: Path) -> Path:
+    body = (
+        f"{KML_HEAD}<kml {KML_NS}><Document><Placemark><name>Кулма</name>"
+        "<Point><coordinates>74°48′E,38°08′N</coordinates></Point></Placemark></Document></kml>"
+    )
+    return write_text(folder, body, "coords.kml")
+
+
+def kmz_bomb(folder: Path) -> Path:
+    """A small KMZ whose doc.kml unpacks to 2 MB (the test sets max_bytes=1 MB)."""
+    path = folder / "bomb.kmz"
+    pad = " " * (2 * 1024 * 1024)
+    body = f"{KML_HEAD}<kml {KML_NS}><Document>{pad}{placemark('x', 70, 38)}</Document></kml>"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("doc.kml", body)
+    return path
+
+
+def zip_without_kml(folder: Path) -> Path:
+    path = folder / "shapes.kmz"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("readme.txt", "no kml here")
+    return path
+
+
+def kmz_folders(folder: Path) -> Path:
+    kml = kml_folders(folder, "inner.kml")
+    path = folder / "folders.kmz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(kml, "doc.kml")
+    kml.unlink()
+    return path
+
+
+# ----------------------------------------------------------------------------- GeoPackage
+
+
+def places_frame(names: tuple[str, ...] = ("Мурғоб", "Хоруғ")) -> gpd.GeoDataFrame:
+    pts = [Point(73.965, 38.169), Point(71.558, 37.492)][: len(names)]
+    return gpd.GeoDataFrame({"name": list(names)}, geometry=pts, crs="EPSG:4326")
+
+
+def gpkg_two_layers(folder: Path) -> Path:
+    path = folder / "two.gpkg"
+    pyogrio.write_dataframe(places_frame(), path, layer="towns")
+    square = gpd.GeoDataFrame({"name": ["square"]}, geometry=[Polygon(SQUARE)], crs="EPSG:4326")
+    pyogrio.write_dataframe(square, path, layer="areas", append=True)
+    return path
+
+
+def gpkg_without_crs(folder: Path) -> Path:
+    path = folder / "nocrs.gpkg"
+    with warnings.catch_warnings():  # pyogrio warns that the CRS is missing: that is the point
+        warnings.simplefilter("ignore", UserWarning)
+        pyogrio.write_dataframe(places_frame().set_crs(None, allow_override=True), path)
+    return path
+
+
+def gpkg_bowtie(folder: Path) -> Path:
+    path = folder / "bowtie.gpkg"
+    bow = Polygon([(73, 38), (74, 39), (74, 38), (73, 39)])
+    pyogrio.write_dataframe(
+        gpd.GeoDataFrame({"name": ["bow"]}, geometry=[bow], crs="EPSG:4326"), path
+    )
+    return path
+
+
+# ----------------------------------------------------------------------------- Shapefile
+
+
+def shapefile(
+    *,
+    drop: tuple[str, ...] = (),
+    encoding: str = "UTF-8",
+    ldid: int | None = None,
+    names: tuple[str, ...] = ("Мурғоб", "Хоруғ"),
+):
+    """A generator of a shapefile of two towns, minus the sidecars in *drop*."""
+
+    def make(folder: Path) -> Path:
+        path = folder / "towns.shp"
+        pyogrio.write_dataframe(places_frame(names), path, encoding=encoding)
+        for ext in drop:
+            (folder / f"towns{ext}").unlink()
+        if ldid is not None:
+            dbf = folder / "towns.dbf"
+            data = bytearray(dbf.read_bytes())
+            data[29] = ldid
+            dbf.write_bytes(bytes(data))
+        return path
+
+    return make
+
+
+# ----------------------------------------------------------------------------- CSV
+
+
+def csv_text(text: str, name: str = "points.csv", encoding: str = "utf-8"):
+    return lambda folder: write_text(folder, text, name, encoding)
+
+
+def csv_projected(folder: Path) -> Path:
+    utm = gpd.GeoSeries([Point(*KULMA)], crs=4326).to_crs(32643).iloc[0]
+    return write_text(folder, f"name,x,y\nKulma,{utm.x},{utm.y}\n", "utm.csv")
+
+
+def csv_nul(folder: Path) -> Path:
+    path = folder / "nul.csv"
+    path.write_bytes(b"name,lat,lon\nKul\x00ma,38.1,74.8\n")
+    return path

@@ -1,0 +1,1204 @@
+"""Bad-input catalogue, loading half: each case is a generated file and its expected outcome.
+
+Every case runs :func:`borderkit.read_layer` (or ``write_layer`` for the cases
+about writing what a format would lose) and checks either the typed error and
+its message, or the warning, the repaired data and the report. The table in
+``docs/bad_inputs.md`` is generated from ``CASES`` (``python -m
+tests.bad_inputs.test_loading`` prints it) and a test checks they agree.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pyproj
+import pytest
+import shapely
+from shapely.geometry import Point
+
+from borderkit import (
+    BorderkitWarning,
+    CoordinateError,
+    CRSError,
+    DataError,
+    DroppedFeatureWarning,
+    EncodingError,
+    FileFormatError,
+    GeometryError,
+    RepairWarning,
+    SwappedCoordinatesWarning,
+)
+from borderkit.io import read_layer, write_layer
+
+from . import files as F
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "bad_inputs.md"
+
+
+@dataclass(frozen=True)
+class Raises:
+    error: type[Exception]
+    match: str
+
+
+@dataclass(frozen=True)
+class Loads:
+    warning: type[Warning] | None  # None: no borderkit warning at all
+    check: Callable[[gpd.GeoDataFrame], Any] = lambda gdf: None
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    group: str
+    input: str
+    outcome: str
+    make: Callable[[Path], Path]
+    expect: Raises | Loads
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    action: Callable[..., Any] | None = None  # default: read_layer(path, **kwargs)
+
+
+def report(gdf: gpd.GeoDataFrame) -> Any:
+    return gdf.attrs["borderkit_report"]
+
+
+def geod_area(geom: Any) -> float:
+    return sum(
+        abs(pyproj.Geod(ellps="WGS84").geometry_area_perimeter(p)[0])
+        for p in shapely.get_parts(geom)
+    )
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def check_bowtie(gdf):
+    g = gdf.geometry.iloc[0]
+    assert g.is_valid and g.geom_type == "MultiPolygon" and len(g.geoms) == 2
+    (item,) = report(gdf).repaired
+    assert item["feature"] == "feature 0 ('bow-tie')"
+    assert "Self-intersection" in item["problem"]
+    assert item["area_before_m2"] == pytest.approx(0, abs=1e3)  # the lobes cancel as drawn
+    assert 4.7e9 < item["area_after_m2"] < 5.0e9  # half of a 1°x1° square near 38°N
+    assert item["area_change_m2"] == pytest.approx(item["area_after_m2"], rel=1e-6)
+
+
+def check_unclosed(gdf):
+    g = gdf.geometry.iloc[0]
+    assert g.is_valid and g.exterior.coords[0] == g.exterior.coords[-1]
+    assert report(gdf).repaired[0]["problem"] == "unclosed ring"
+    assert report(gdf).repaired[0]["area_change_m2"] == 0
+
+
+def check_self_touching(gdf):
+    g = gdf.geometry.iloc[0]
+    assert g.is_valid
+    item = report(gdf).repaired[0]
+    assert "Ring Self-intersection" in item["problem"]
+    # make_valid adds the touching vertex to the long bottom edge, which moves that
+    # geodesic edge a little: the report shows the real (small) change
+    assert item["area_after_m2"] == pytest.approx(item["area_before_m2"], rel=5e-3)
+    assert item["area_change_m2"] != 0
+
+
+def check_repeated(gdf):
+    g = gdf.geometry.iloc[0]
+    assert len(g.exterior.coords) == 5
+    item = report(gdf).repaired[0]
+    assert item["action"] == "removed 2"
+    assert item["area_change_m2"] == 0
+
+
+def check_collapsed(gdf):
+    assert list(gdf["name"]) == ["good"]
+    assert report(gdf).dropped[0]["feature"] == "feature 0 ('flat')"
+    assert "collapsed" in report(gdf).dropped[0]["reason"]
+
+
+def check_mixed(gdf):
+    assert set(gdf.geom_type) == {"Point", "Polygon"}
+    assert any("mixed geometry types" in n for n in report(gdf).notes)
+
+
+def check_dropped_empty(gdf):
+    assert list(gdf["name"]) == ["ok"]
+    dropped = report(gdf).dropped
+    assert [d["feature"] for d in dropped] == [
+        "feature 1 ('empty point')",
+        "feature 2 ('empty polygon')",
+    ]
+    assert report(gdf).n_read == 3 and report(gdf).n_loaded == 1
+
+
+def check_null_geometry(gdf):
+    assert list(gdf["name"]) == ["ok"]
+    assert report(gdf).dropped == [{"feature": "feature 1 ('unlocated')", "reason": "no geometry"}]
+
+
+def check_z_dropped(gdf):
+    assert not gdf.has_z.any()
+    assert gdf.geometry.iloc[0].coords[0] == pytest.approx(F.KULMA)
+    assert any("4363" in n for n in report(gdf).notes)
+
+
+def check_zero_z(gdf):
+    assert not gdf.has_z.any() and not report(gdf).repaired
+    assert any("all-zero Z" in n for n in report(gdf).notes)
+
+
+def check_antimeridian(gdf):
+    g = gdf.geometry.iloc[0]
+    assert g.geom_type == "MultiPolygon" and len(g.geoms) == 2
+    minx, _, maxx, _ = g.bounds
+    assert minx == -180 and maxx == 180
+    whole = shapely.Polygon([(179, 65), (181, 65), (181, 66), (179, 66)])
+    assert geod_area(g) == pytest.approx(geod_area(whole), rel=1e-9)
+    item = report(gdf).repaired[0]
+    assert item["problem"] == "crosses the antimeridian"
+    assert abs(item["area_change_m2"]) < 1e-6 * item["area_before_m2"]
+
+
+def check_at_kulma(gdf, tol=1e-6):
+    x, y = gdf.geometry.iloc[0].x, gdf.geometry.iloc[0].y
+    assert x == pytest.approx(F.KULMA[0], abs=tol) and y == pytest.approx(F.KULMA[1], abs=tol)
+
+
+def check_kml_named_geojson(gdf):
+    assert list(gdf["name"]) == ["Кулма"]
+    assert report(gdf).format == "KML"
+
+
+def check_all_folders(gdf):
+    assert list(gdf["layer"]) == ["Checkpoints", "Towns", "Towns"]
+    assert list(gdf["name"]) == ["Кулма", "Мурғоб", "Хоруғ"]
+
+
+def check_one_folder(gdf):
+    assert list(gdf["name"]) == ["Мурғоб", "Хоруғ"]
+
+
+def check_towns(gdf):
+    assert list(gdf["name"]) == ["Мурғоб", "Хоруғ"]
+
+
+def check_russian_towns(gdf):
+    assert list(gdf["name"]) == ["Мургаб", "Хорог"]
+
+
+def check_no_prj_stated(gdf):
+    check_towns(gdf)
+    assert gdf.crs.to_epsg() == 4326
+    assert "the shapefile has no .prj file" in report(gdf).notes
+
+
+def check_dms_csv(gdf):
+    check_at_kulma(gdf, tol=1e-12)
+    assert gdf.geometry.iloc[1].coords[0] == pytest.approx((-70.66, -33.45))
+
+
+def check_blank_dropped(gdf):
+    assert list(gdf["name"]) == ["Kulma", "Murghob"]
+    assert [d["feature"] for d in report(gdf).dropped] == ["row 2 ('blank lat')", "row 3 ('both')"]
+
+
+def check_decimal_commas(gdf):
+    assert gdf.geometry.iloc[0].coords[0] == (74.80139, 38.14944)
+
+
+def check_swapped_back(gdf):
+    assert report(gdf).swapped
+    assert gdf.geometry.iloc[0].coords[0] == pytest.approx((74.80139, 38.14944))
+
+
+def check_not_swapped(gdf):
+    assert not report(gdf).swapped
+    assert gdf.geometry.iloc[0].coords[0] == (38.14944, 74.80139)  # as written
+
+
+def check_names_kept(gdf):
+    assert list(gdf["name"]) == ["NA", "null", "None", "nan", "N/A"]
+
+
+def check_mgrs(gdf):
+    check_at_kulma(gdf, tol=1e-4)  # the reference is 38.1494N 74.8014E to 1 m
+
+
+def check_mercator(gdf):
+    check_at_kulma(gdf, tol=1e-9)
+    assert report(gdf).source_crs == "EPSG:3857"
+
+
+def check_utm(gdf):
+    check_at_kulma(gdf, tol=1e-9)
+    assert report(gdf).source_crs == "EPSG:32643"
+
+
+def check_cp1251(gdf):
+    assert list(gdf["name"]) == ["Мургаб"]
+
+
+def write_lossy(path: Path, **kwargs: Any) -> None:
+    frame = gpd.GeoDataFrame(
+        {"name": [kwargs.pop("name")]}, geometry=[Point(*F.KULMA)], crs="EPSG:4326"
+    )
+    write_layer(frame, path.parent / "out.shp", **kwargs)
+
+
+def write_kml_with(path: Path, **kwargs: Any) -> None:
+    frame = gpd.GeoDataFrame(
+        {"name": [kwargs.pop("name")]}, geometry=[Point(*F.KULMA)], crs="EPSG:4326"
+    )
+    write_layer(frame, path.parent / "out.kml", **kwargs)
+
+
+def no_file(folder: Path) -> Path:
+    return folder / "does-not-exist.geojson"
+
+
+BOWTIE = [[73.0, 38.0], [74.0, 39.0], [74.0, 38.0], [73.0, 39.0], [73.0, 38.0]]
+UNCLOSED = F.SQUARE[:-1]
+SELF_TOUCHING = [[73, 38], [75, 38], [75, 40], [74, 38], [73, 40], [73, 38]]
+REPEATED = [[73, 38], [74, 38], [74, 38], [74, 39], [73, 39], [73, 39], [73, 38]]
+FLAT = [[73, 38], [74, 38], [75, 38], [73, 38]]
+ANTIMERIDIAN = [[179, 65], [-179, 65], [-179, 66], [179, 66], [179, 65]]
+KULMA_CSV = "name,lat,lon\n"
+
+CASES: list[Case] = [
+    # ---- GeoJSON syntax
+    Case(
+        "geojson-truncated",
+        "GeoJSON",
+        "GeoJSON cut off two thirds of the way",
+        "FileFormatError: 'the JSON stops early at line L column C (truncated file?)'",
+        F.truncated,
+        Raises(FileFormatError, r"stops early at line 1 column \d+ \(truncated"),
+    ),
+    Case(
+        "geojson-trailing-garbage",
+        "GeoJSON",
+        "valid GeoJSON followed by `}}garbage`",
+        "FileFormatError: 'the JSON ends at line 2 ... but more text follows'",
+        F.trailing_garbage,
+        Raises(FileFormatError, "more text follows.*trailing garbage"),
+    ),
+    Case(
+        "geojson-wrong-type",
+        "GeoJSON",
+        '`"type": "FeatureCollectin"` (typo)',
+        "FileFormatError naming the type and the allowed ones",
+        lambda d: F.write_json(d, {"type": "FeatureCollectin", "features": []}),
+        Raises(FileFormatError, "'FeatureCollectin'.*needs \"FeatureCollection\""),
+    ),
+    Case(
+        "geojson-top-level-array",
+        "GeoJSON",
+        "a JSON array of features at the top level",
+        "FileFormatError: 'the top level is a JSON list'",
+        lambda d: F.write_json(d, [F.feature(F.point(70, 38))]),
+        Raises(FileFormatError, "top level is a JSON list"),
+    ),
+    Case(
+        "geojson-feature-without-type",
+        "GeoJSON",
+        'a feature object without `"type": "Feature"`',
+        "FileFormatError naming feature 1",
+        lambda d: F.write_json(d, F.collection(F.feature(F.point(70, 38)), {"geometry": None})),
+        Raises(FileFormatError, "feature 1: expected an object"),
+    ),
+    Case(
+        "geojson-unknown-geometry",
+        "GeoJSON",
+        'geometry `"type": "Circle"`',
+        "FileFormatError naming the feature and listing the geometry types",
+        F.geojson(F.feature({"type": "Circle", "coordinates": [70, 38]}, "ring road")),
+        Raises(FileFormatError, "feature 0 \\('ring road'\\): unknown geometry type 'Circle'"),
+    ),
+    Case(
+        "geojson-coordinates-as-strings",
+        "GeoJSON",
+        'coordinates written as `["74.8", "38.1"]`',
+        "CoordinateError naming the feature: 'coordinate '74.8' is text ... remove the quotes'",
+        F.geojson(F.feature(F.point("74.8", "38.1"), "Kulma")),
+        Raises(CoordinateError, "feature 0 \\('Kulma'\\): coordinate '74.8' is text"),
+    ),
+    Case(
+        "geojson-not-utf8",
+        "GeoJSON",
+        "GeoJSON saved in cp1251 (Windows Cyrillic)",
+        "EncodingError naming the line and suggesting encoding=",
+        F.cp1251_geojson,
+        Raises(EncodingError, "line 1: byte .* is not valid utf-8-sig.*cp1251"),
+    ),
+    Case(
+        "geojson-cp1251-stated",
+        "GeoJSON",
+        "the same file with `encoding='cp1251'`",
+        "loads; names exact",
+        F.cp1251_geojson,
+        Loads(None, check_cp1251),
+        {"encoding": "cp1251"},
+    ),
+    Case(
+        "geojson-utf16",
+        "GeoJSON",
+        "GeoJSON saved as UTF-16",
+        "EncodingError: 'is UTF-16 text; save it as UTF-8'",
+        F.utf16_geojson,
+        Raises(EncodingError, "UTF-16"),
+    ),
+    Case(
+        "geojson-deeply-nested",
+        "GeoJSON",
+        "200,000 nested `[`",
+        "FileFormatError: 'nested too deeply' (no crash)",
+        F.deeply_nested,
+        Raises(FileFormatError, "nested too deeply"),
+    ),
+    # ---- geometry validity
+    Case(
+        "bowtie-polygon",
+        "geometry",
+        "self-intersecting (bow-tie) polygon",
+        "RepairWarning; `shapely.make_valid` gives two triangles; report has the area before "
+        "(~0 as drawn) and after",
+        F.geojson(F.feature(F.polygon(BOWTIE), "bow-tie")),
+        Loads(RepairWarning, check_bowtie),
+    ),
+    Case(
+        "bowtie-polygon-strict",
+        "geometry",
+        "the same with `strict=True`",
+        "GeometryError: 'invalid geometry (Self-intersection[...]); strict mode refuses'",
+        F.geojson(F.feature(F.polygon(BOWTIE), "bow-tie")),
+        Raises(GeometryError, "bow-tie.*Self-intersection.*strict mode"),
+        {"strict": True},
+    ),
+    Case(
+        "unclosed-ring",
+        "geometry",
+        "polygon ring whose last point is not the first",
+        "RepairWarning; ring closed; reported (area change 0)",
+        F.geojson(F.feature(F.polygon(UNCLOSED), "open")),
+        Loads(RepairWarning, check_unclosed),
+    ),
+    Case(
+        "unclosed-ring-strict",
+        "geometry",
+        "the same with `strict=True`",
+        "GeometryError: 'a polygon ring is not closed'",
+        F.geojson(F.feature(F.polygon(UNCLOSED), "open")),
+        Raises(GeometryError, "'open'.*not closed"),
+        {"strict": True},
+    ),
+    Case(
+        "self-touching-ring",
+        "geometry",
+        "ring touching itself at a vertex (inverted hole)",
+        "RepairWarning; make_valid splits it; area unchanged and reported",
+        F.geojson(F.feature(F.polygon(SELF_TOUCHING), "touch")),
+        Loads(RepairWarning, check_self_touching),
+    ),
+    Case(
+        "duplicate-points",
+        "geometry",
+        "ring with repeated consecutive vertices",
+        "RepairWarning; repeated vertices removed; report 'removed 2', area change 0",
+        F.geojson(F.feature(F.polygon(REPEATED), "dupes")),
+        Loads(RepairWarning, check_repeated),
+    ),
+    Case(
+        "duplicate-points-strict",
+        "geometry",
+        "the same with `strict=True`",
+        "GeometryError: 'repeated consecutive vertices'",
+        F.geojson(F.feature(F.polygon(REPEATED), "dupes")),
+        Raises(GeometryError, "2 repeated consecutive vertices"),
+        {"strict": True},
+    ),
+    Case(
+        "ring-too-short",
+        "geometry",
+        "polygon ring of 2 positions",
+        "GeometryError: 'a polygon ring has 2 positions; it needs at least 4'",
+        F.geojson(F.feature(F.polygon([[73, 38], [74, 38]]), "stub")),
+        Raises(GeometryError, "'stub'.*2 positions.*at least 4"),
+    ),
+    Case(
+        "zero-area-polygon",
+        "geometry",
+        "polygon whose points are all on one line",
+        "RepairWarning + DroppedFeatureWarning: it collapses to nothing and is listed in "
+        "`report.dropped`",
+        F.geojson(F.feature(F.polygon(FLAT), "flat"), F.feature(F.point(70, 38), "good")),
+        Loads(DroppedFeatureWarning, check_collapsed),
+    ),
+    Case(
+        "mixed-geometry-types",
+        "geometry",
+        "points and polygons in one layer",
+        "loads; a note in the report lists the types",
+        F.geojson(F.feature(F.point(70, 38), "p"), F.feature(F.polygon(F.SQUARE), "a")),
+        Loads(None, check_mixed),
+    ),
+    Case(
+        "mixed-geometry-types-strict",
+        "geometry",
+        "the same with `strict=True`",
+        "GeometryError: 'mixes geometry types'",
+        F.geojson(F.feature(F.point(70, 38), "p"), F.feature(F.polygon(F.SQUARE), "a")),
+        Raises(GeometryError, "mixes geometry types"),
+        {"strict": True},
+    ),
+    Case(
+        "empty-geometries",
+        "geometry",
+        "`Point []` and `Polygon []` next to a good point",
+        "DroppedFeatureWarning; both listed in `report.dropped`",
+        F.geojson(
+            F.feature(F.point(70, 38), "ok"),
+            F.feature({"type": "Point", "coordinates": []}, "empty point"),
+            F.feature({"type": "Polygon", "coordinates": []}, "empty polygon"),
+        ),
+        Loads(DroppedFeatureWarning, check_dropped_empty),
+    ),
+    Case(
+        "empty-geometries-strict",
+        "geometry",
+        "the same with `strict=True`",
+        "GeometryError naming the first empty feature",
+        F.geojson(
+            F.feature(F.point(70, 38), "ok"),
+            F.feature({"type": "Point", "coordinates": []}, "empty point"),
+        ),
+        Raises(GeometryError, "'empty point'.*empty geometry"),
+        {"strict": True},
+    ),
+    Case(
+        "null-geometry",
+        "geometry",
+        'a feature with `"geometry": null`',
+        "DroppedFeatureWarning; listed in `report.dropped` as 'no geometry'",
+        F.geojson(F.feature(F.point(70, 38), "ok"), F.feature(None, "unlocated")),
+        Loads(DroppedFeatureWarning, check_null_geometry),
+    ),
+    Case(
+        "antimeridian-polygon",
+        "geometry",
+        "polygon from 179°E to 179°W (crosses 180°)",
+        "RepairWarning; split at 180° into a 2-part MultiPolygon; geodesic area unchanged",
+        F.geojson(F.feature(F.polygon(ANTIMERIDIAN), "Chukotka")),
+        Loads(RepairWarning, check_antimeridian),
+    ),
+    Case(
+        "antimeridian-polygon-strict",
+        "geometry",
+        "the same with `strict=True`",
+        "GeometryError: 'it crosses the antimeridian'",
+        F.geojson(F.feature(F.polygon(ANTIMERIDIAN), "Chukotka")),
+        Raises(GeometryError, "crosses the antimeridian"),
+        {"strict": True},
+    ),
+    # ---- coordinate values
+    Case(
+        "lon-200",
+        "coordinates",
+        "a point at lon 200",
+        "CoordinateError naming the feature: 'longitude 200 is outside [-180, 180]'",
+        F.geojson(F.feature(F.point(200, 38), "far east")),
+        Raises(CoordinateError, "'far east'.*longitude 200 is outside"),
+    ),
+    Case(
+        "lat-95",
+        "coordinates",
+        "a point at lat 95",
+        "CoordinateError naming the feature: 'latitude 95 is outside [-90, 90]; swapped?'",
+        F.geojson(F.feature(F.point(70, 95), "north")),
+        Raises(CoordinateError, "'north'.*latitude 95 is outside.*swapped"),
+    ),
+    Case(
+        "nan-coordinate",
+        "coordinates",
+        "a bare `NaN` in the coordinates",
+        "CoordinateError naming the feature: 'has a NaN or infinite coordinate'",
+        F.with_literal("NaN"),
+        Raises(CoordinateError, "'bad'.*NaN or infinite"),
+    ),
+    Case(
+        "inf-coordinate",
+        "coordinates",
+        "a bare `Infinity` in the coordinates",
+        "CoordinateError naming the feature",
+        F.with_literal("Infinity"),
+        Raises(CoordinateError, "'bad'.*NaN or infinite"),
+    ),
+    Case(
+        "3d-coordinates",
+        "coordinates",
+        "`[lon, lat, 4363]` (elevation)",
+        "RepairWarning; Z dropped to 2D; the elevation range is in the report notes",
+        F.geojson(F.feature(F.point(*F.KULMA, 4363), "Kulma")),
+        Loads(RepairWarning, check_z_dropped),
+    ),
+    Case(
+        "3d-zero-z",
+        "coordinates",
+        "`[lon, lat, 0]` (KML clamp-to-ground style)",
+        "loads quietly; a note says all-zero Z was dropped",
+        F.geojson(F.feature(F.point(*F.KULMA, 0), "Kulma")),
+        Loads(None, check_zero_z),
+    ),
+    # ---- CRS
+    Case(
+        "projected-no-crs",
+        "CRS",
+        "UTM metres in a GeoJSON without a crs member",
+        "CoordinateError: 'longitude 467... is outside ...; the values look projected "
+        "(metres): pass the file's crs='",
+        F.projected_geojson,
+        Raises(CoordinateError, "look projected.*crs="),
+    ),
+    Case(
+        "projected-crs-stated",
+        "CRS",
+        "the same with `crs='EPSG:32643'`",
+        "loads, transformed to EPSG:4326",
+        F.projected_geojson,
+        Loads(None, check_utm),
+        {"crs": "EPSG:32643"},
+    ),
+    Case(
+        "crs-member",
+        "CRS",
+        "legacy GeoJSON `crs` member naming EPSG:3857",
+        "loads, transformed to EPSG:4326",
+        F.mercator_geojson,
+        Loads(None, check_mercator),
+    ),
+    Case(
+        "crs-contradicted",
+        "CRS",
+        "file says EPSG:3857, caller says `crs='EPSG:4326'`",
+        "CRSError: 'states CRS EPSG:3857 but crs='EPSG:4326' was passed'",
+        F.mercator_geojson,
+        Raises(CRSError, "states CRS EPSG:3857 but crs="),
+        {"crs": "EPSG:4326"},
+    ),
+    Case(
+        "crs-unknown",
+        "CRS",
+        "`crs` member naming EPSG:999999",
+        "CRSError: 'unknown CRS'",
+        F.unknown_crs_member,
+        Raises(CRSError, "unknown CRS"),
+    ),
+    Case(
+        "gpkg-without-crs",
+        "CRS",
+        "GeoPackage layer with an undefined SRS",
+        "CRSError: 'has no CRS; pass crs=...'",
+        F.gpkg_without_crs,
+        Raises(CRSError, "has no CRS.*crs='EPSG:4326'"),
+    ),
+    # ---- paths, sizes, formats
+    Case(
+        "url",
+        "paths",
+        "`https://example.org/borders.geojson`",
+        "DataError: 'local files only ... download the file'",
+        lambda d: "https://example.org/borders.geojson",  # type: ignore[return-value,arg-type]
+        Raises(DataError, "local files only"),
+    ),
+    Case(
+        "gdal-vsicurl",
+        "paths",
+        "`/vsicurl/https://...` (a GDAL network path)",
+        "DataError: 'URL or a GDAL virtual path'",
+        lambda d: "/vsicurl/https://example.org/x.gpkg",  # type: ignore[return-value,arg-type]
+        Raises(DataError, "GDAL virtual path"),
+    ),
+    Case(
+        "inline-json",
+        "paths",
+        "a GeoJSON string passed instead of a path",
+        "DataError: 'looks like inline JSON/XML text ... write it to a file'",
+        lambda d: F.good_geojson_text(),  # type: ignore[return-value,arg-type]
+        Raises(DataError, "inline JSON"),
+    ),
+    Case(
+        "missing-file",
+        "paths",
+        "a path that does not exist",
+        "DataError: 'does not exist' with the working folder",
+        no_file,
+        Raises(DataError, "does not exist"),
+    ),
+    Case(
+        "folder",
+        "paths",
+        "a folder instead of a file",
+        "DataError: 'is a folder'",
+        F.a_folder,
+        Raises(DataError, "is a folder"),
+    ),
+    Case(
+        "100mb-file",
+        "paths",
+        "a 100 MB file (sparse)",
+        "FileFormatError before reading a byte: 'is 100.0 MB, over the limit of 50.0 MB "
+        "(max_bytes)'",
+        F.huge_file,
+        Raises(FileFormatError, r"100\.0 MB, over the limit"),
+    ),
+    Case(
+        "empty-file",
+        "formats",
+        "a 0-byte file",
+        "FileFormatError: 'is empty'",
+        F.empty_file,
+        Raises(FileFormatError, "is empty"),
+    ),
+    Case(
+        "kml-named-geojson",
+        "formats",
+        "a KML file named `.geojson`",
+        "loads as KML (detected from the content) with a BorderkitWarning saying so",
+        F.kml_named_geojson,
+        Loads(BorderkitWarning, check_kml_named_geojson),
+    ),
+    Case(
+        "png-named-geojson",
+        "formats",
+        "a PNG image named `.geojson`",
+        "FileFormatError: 'a binary file borderkit cannot read; supported formats: ...'",
+        F.png_named_geojson,
+        Raises(FileFormatError, "binary file.*supported formats"),
+    ),
+    Case(
+        "gpx",
+        "formats",
+        "a GPX file",
+        "FileFormatError: 'is XML but not KML'",
+        F.gpx_file,
+        Raises(FileFormatError, "XML but not KML"),
+    ),
+    # ---- KML / KMZ
+    Case(
+        "kml-several-folders",
+        "KML",
+        "KML with folders 'Checkpoints' and 'Towns'",
+        "DataError listing the layers: pass layer='<name>' or layer='*'",
+        F.kml_folders,
+        Raises(DataError, "2 layers: 'Checkpoints', 'Towns'.*layer='\\*'"),
+    ),
+    Case(
+        "kml-several-folders-all",
+        "KML",
+        "the same with `layer='*'`",
+        "loads every placemark with a `layer` column",
+        F.kml_folders,
+        Loads(None, check_all_folders),
+        {"layer": "*"},
+    ),
+    Case(
+        "kml-several-folders-one",
+        "KML",
+        "the same with `layer='Towns'`",
+        "loads that folder",
+        F.kml_folders,
+        Loads(None, check_one_folder),
+        {"layer": "Towns"},
+    ),
+    Case(
+        "kmz-several-folders",
+        "KML",
+        "KMZ whose doc.kml has two folders",
+        "DataError listing the layers",
+        F.kmz_folders,
+        Raises(DataError, "2 layers"),
+    ),
+    Case(
+        "kml-external-entity",
+        "KML",
+        'KML declaring `<!ENTITY xxe SYSTEM "file:///...">`',
+        "FileFormatError: 'DOCTYPE or entity declaration ... refuses (XXE)'; the file is never "
+        "read",
+        F.kml_external_entity,
+        Raises(FileFormatError, "entity declaration.*XXE"),
+    ),
+    Case(
+        "kml-billion-laughs",
+        "KML",
+        "KML with nested entities expanding to 10^9 `lol`",
+        "FileFormatError at once, nothing expanded",
+        F.kml_billion_laughs,
+        Raises(FileFormatError, "billion laughs"),
+    ),
+    Case(
+        "kml-malformed",
+        "KML",
+        "KML cut off inside a Placemark",
+        "FileFormatError: 'is not well-formed XML: ... line 2'",
+        F.kml_malformed,
+        Raises(FileFormatError, "not well-formed XML"),
+    ),
+    Case(
+        "kml-bad-coordinates",
+        "KML",
+        "`<coordinates>` holding DMS text",
+        "CoordinateError naming the placemark",
+        F.kml_bad_coordinates,
+        Raises(CoordinateError, "placemark 0 \\('Кулма'\\).*lon,lat"),
+    ),
+    Case(
+        "kmz-bomb",
+        "KML",
+        "KMZ whose doc.kml unpacks to 2 MB, read with `max_bytes=1 MB`",
+        "FileFormatError: 'unpacks to 2.0 MB, over the limit' (nothing unpacked)",
+        F.kmz_bomb,
+        Raises(FileFormatError, r"unpacks to 2\.0 MB"),
+        {"max_bytes": 1024 * 1024},
+    ),
+    Case(
+        "zip-without-kml",
+        "KML",
+        "a zip file with no .kml inside",
+        "FileFormatError: 'a zip file without a .kml inside'",
+        F.zip_without_kml,
+        Raises(FileFormatError, "without a .kml"),
+    ),
+    # ---- GeoPackage
+    Case(
+        "gpkg-several-layers",
+        "GeoPackage",
+        "GeoPackage with layers 'towns' and 'areas'",
+        "DataError listing the layers and how to pick",
+        F.gpkg_two_layers,
+        Raises(DataError, "2 layers: 'towns', 'areas'"),
+    ),
+    Case(
+        "gpkg-pick-layer",
+        "GeoPackage",
+        "the same with `layer='towns'`",
+        "loads that layer",
+        F.gpkg_two_layers,
+        Loads(None, check_towns),
+        {"layer": "towns"},
+    ),
+    Case(
+        "gpkg-missing-layer",
+        "GeoPackage",
+        "the same with `layer='town'` (typo)",
+        "DataError: 'no layer 'town' (did you mean 'towns'?)'",
+        F.gpkg_two_layers,
+        Raises(DataError, "did you mean 'towns'"),
+        {"layer": "town"},
+    ),
+    Case(
+        "gpkg-bowtie",
+        "GeoPackage",
+        "bow-tie polygon stored in a GeoPackage",
+        "RepairWarning; repaired and reported like GeoJSON",
+        F.gpkg_bowtie,
+        Loads(RepairWarning, lambda g: report(g).repaired[0]["area_after_m2"] > 0),
+    ),
+    # ---- Shapefile
+    Case(
+        "shp-no-prj",
+        "Shapefile",
+        "shapefile without .prj",
+        "CRSError: 'has no CRS (for a shapefile: no .prj file); pass crs=...'",
+        F.shapefile(drop=(".prj",)),
+        Raises(CRSError, "no .prj file.*crs="),
+    ),
+    Case(
+        "shp-no-prj-stated",
+        "Shapefile",
+        "the same with `crs='EPSG:4326'`",
+        "loads; the report notes the missing .prj",
+        F.shapefile(drop=(".prj",)),
+        Loads(None, check_no_prj_stated),
+        {"crs": "EPSG:4326"},
+    ),
+    Case(
+        "shp-no-dbf",
+        "Shapefile",
+        "shapefile without .dbf",
+        "FileFormatError: 'the attribute file towns.dbf is missing, so every name ... would "
+        "be lost'",
+        F.shapefile(drop=(".dbf",)),
+        Raises(FileFormatError, "towns.dbf is missing"),
+    ),
+    Case(
+        "shp-no-shx",
+        "Shapefile",
+        "shapefile without .shx",
+        "FileFormatError: 'the index file towns.shx is missing'",
+        F.shapefile(drop=(".shx",)),
+        Raises(FileFormatError, "towns.shx is missing"),
+    ),
+    Case(
+        "shp-no-cpg-utf8",
+        "Shapefile",
+        "UTF-8 shapefile without .cpg",
+        "BorderkitWarning: 'no .cpg; its text decodes cleanly as UTF-8'; names exact",
+        F.shapefile(drop=(".cpg",)),
+        Loads(BorderkitWarning, check_towns),
+    ),
+    Case(
+        "shp-no-cpg-cp1251",
+        "Shapefile",
+        "cp1251 shapefile without .cpg (no code page in the .dbf)",
+        "EncodingError: 'no .cpg file, and its text is not UTF-8 ... pass encoding='cp1251''",
+        F.shapefile(drop=(".cpg",), encoding="cp1251", names=("Мургаб", "Хорог")),
+        Raises(EncodingError, "no .cpg file.*not UTF-8.*encoding='cp1251'"),
+    ),
+    Case(
+        "shp-no-cpg-cp1251-stated",
+        "Shapefile",
+        "the same with `encoding='cp1251'`",
+        "loads; names exact",
+        F.shapefile(drop=(".cpg",), encoding="cp1251", names=("Мургаб", "Хорог")),
+        Loads(None, check_russian_towns),
+        {"encoding": "cp1251"},
+    ),
+    Case(
+        "shp-no-cpg-ldid",
+        "Shapefile",
+        "cp1251 shapefile without .cpg, code page 0xC9 in the .dbf header",
+        "BorderkitWarning: 'reading its text as cp1251, the code page in "
+        "the .dbf header'; names exact",
+        F.shapefile(drop=(".cpg",), encoding="cp1251", ldid=0xC9, names=("Мургаб", "Хорог")),
+        Loads(BorderkitWarning, check_russian_towns),
+    ),
+    Case(
+        "shp-write-tajik-cp1251",
+        "Shapefile",
+        "writing Tajik `Мурғоб` (ғ) with `encoding='cp1251'`",
+        "EncodingError before writing: ''ғ', which the cp1251 encoding "
+        "cannot represent'; no file created",
+        F.empty_file,
+        Raises(EncodingError, "'ғ', which the cp1251 encoding cannot represent"),
+        {"name": "Мурғоб", "encoding": "cp1251"},
+        write_lossy,
+    ),
+    Case(
+        "shp-write-tajik-letters",
+        "Shapefile",
+        "writing `ҷ ӯ ғ қ` with `encoding='cp1251'`",
+        "EncodingError before writing, naming the first lost letter",
+        F.empty_file,
+        Raises(EncodingError, "'ҷ', which the cp1251"),
+        {"name": "ҷ ӯ ғ қ", "encoding": "cp1251"},
+        write_lossy,
+    ),
+    Case(
+        "shp-write-chinese-latin1",
+        "Shapefile",
+        "writing Chinese `杜尚别` with `encoding='latin-1'`",
+        "EncodingError before writing",
+        F.empty_file,
+        Raises(EncodingError, "'杜尚别', which the latin-1"),
+        {"name": "杜尚别", "encoding": "latin-1"},
+        write_lossy,
+    ),
+    Case(
+        "kml-write-control-char",
+        "KML",
+        "writing a name with a NUL or bell character to KML",
+        "EncodingError: 'contains a NUL character' / 'control character' (XML cannot hold it)",
+        F.empty_file,
+        Raises(EncodingError, "NUL character"),
+        {"name": "Kul\x00ma"},
+        write_kml_with,
+    ),
+    # ---- CSV
+    Case(
+        "csv-dms",
+        "CSV",
+        "lat/lon columns in DMS (`38°08′58″N`, `33 27 00S`)",
+        "loads; exact decimal degrees",
+        F.csv_text(KULMA_CSV + "Kulma,38°08′58″N,74°48′05″E\nSantiago,33 27 00S,70 39 36W\n"),
+        Loads(None, check_dms_csv),
+    ),
+    Case(
+        "csv-blank-cells",
+        "CSV",
+        "rows with a blank lat, or blank lat and lon",
+        "DroppedFeatureWarning; rows listed in `report.dropped` by number and name",
+        F.csv_text(KULMA_CSV + "Kulma,38.1,74.8\nblank lat,,74.8\nboth,,\nMurghob,38.17,73.96\n"),
+        Loads(DroppedFeatureWarning, check_blank_dropped),
+    ),
+    Case(
+        "csv-blank-cells-strict",
+        "CSV",
+        "the same with `strict=True`",
+        "CoordinateError naming the row: 'row 2 ('blank lat'): the coordinate is blank'",
+        F.csv_text(KULMA_CSV + "Kulma,38.1,74.8\nblank lat,,74.8\n"),
+        Raises(CoordinateError, "row 2 \\('blank lat'\\): the coordinate is blank"),
+        {"strict": True},
+    ),
+    Case(
+        "csv-decimal-commas",
+        "CSV",
+        "`;`-separated with decimal commas (`38,14944`)",
+        "loads; exact values",
+        F.csv_text("name;lat;lon\nKulma;38,14944;74,80139\n"),
+        Loads(None, check_decimal_commas),
+    ),
+    Case(
+        "csv-swapped-by-range",
+        "CSV",
+        "lat column holds 74.8, lon column 38.1, one lat value over 90",
+        "SwappedCoordinatesWarning; columns swapped back; `report.swapped`",
+        F.csv_text(KULMA_CSV + "Kulma,74.80139,38.14944\nKashgar,75.99,39.47\nFar,120.5,40.0\n"),
+        Loads(SwappedCoordinatesWarning, check_swapped_back),
+    ),
+    Case(
+        "csv-swapped-by-hemisphere",
+        "CSV",
+        "lat column marked `E`, lon column marked `N`",
+        "SwappedCoordinatesWarning; swapped back",
+        F.csv_text(KULMA_CSV + "Kulma,74.80139E,38.14944N\n"),
+        Loads(SwappedCoordinatesWarning, check_swapped_back),
+    ),
+    Case(
+        "csv-swapped-by-region",
+        "CSV",
+        "swapped columns, all values in range, `region=` Tajikistan's box",
+        "SwappedCoordinatesWarning; swapped back",
+        F.csv_text(KULMA_CSV + "Kulma,74.80139,38.14944\nKhorugh,71.5583,37.4917\n"),
+        Loads(SwappedCoordinatesWarning, check_swapped_back),
+        {"region": F.TAJIKISTAN_BBOX},
+    ),
+    Case(
+        "csv-swapped-by-region-strict",
+        "CSV",
+        "the same with `strict=True`",
+        "CoordinateError: 'latitude and longitude swapped'",
+        F.csv_text(KULMA_CSV + "Kulma,74.80139,38.14944\n"),
+        Raises(CoordinateError, "swapped"),
+        {"region": F.TAJIKISTAN_BBOX, "strict": True},
+    ),
+    Case(
+        "csv-swapped-undetectable",
+        "CSV",
+        "swapped columns, all values in range, no `region=`",
+        "loads as written (cannot be told apart); pass `region=` to check",
+        F.csv_text(KULMA_CSV + "Kulma,74.80139,38.14944\n"),
+        Loads(None, check_not_swapped),
+    ),
+    Case(
+        "csv-wrong-hemisphere",
+        "CSV",
+        "one lat cell marked `E`",
+        "CoordinateError naming the row: 'holds a value marked E; swapped?'",
+        F.csv_text(KULMA_CSV + "Kulma,38.1N,74.8E\nOdd,74.8E,38.1\n"),
+        Raises(CoordinateError, "row 2 \\('Odd'\\).*marked E"),
+    ),
+    Case(
+        "csv-lon-200",
+        "CSV",
+        "lon cell 200",
+        "CoordinateError naming the row",
+        F.csv_text(KULMA_CSV + "Far,38.1,200\n"),
+        Raises(CoordinateError, "row 1 \\('Far'\\).*longitude 200"),
+    ),
+    Case(
+        "csv-nan-cell",
+        "CSV",
+        "a lat cell `nan`",
+        "CoordinateError naming the row",
+        F.csv_text(KULMA_CSV + "Kulma,38.1,74.8\nodd,nan,74.8\n"),
+        Raises(CoordinateError, "row 2 \\('odd'\\).*NaN or infinite"),
+    ),
+    Case(
+        "csv-inf-cell",
+        "CSV",
+        "a lon cell `inf`",
+        "CoordinateError naming the row",
+        F.csv_text(KULMA_CSV + "odd,38.1,inf\n"),
+        Raises(CoordinateError, "'odd'.*infinite"),
+    ),
+    Case(
+        "csv-unreadable-cell",
+        "CSV",
+        "a lat cell `north of the pass`",
+        "CoordinateError naming the row and listing accepted formats",
+        F.csv_text(KULMA_CSV + "odd,north of the pass,74.8\n"),
+        Raises(CoordinateError, "row 1 \\('odd'\\).*accepted"),
+    ),
+    Case(
+        "csv-no-coordinate-columns",
+        "CSV",
+        "columns `a,b,c`",
+        "DataError listing the columns and the lon=/lat=/coords= options",
+        F.csv_text("a,b,c\n1,2,3\n"),
+        Raises(DataError, r"columns: \['a', 'b', 'c'\].*lon="),
+    ),
+    Case(
+        "csv-projected-xy",
+        "CSV",
+        "x/y columns in UTM metres, no CRS stated",
+        "CRSError: 'has no CRS ... pass crs=...'",
+        F.csv_projected,
+        Raises(CRSError, "no CRS.*crs="),
+    ),
+    Case(
+        "csv-not-utf8",
+        "CSV",
+        "CSV saved in cp1251",
+        "EncodingError naming the line",
+        F.csv_text(KULMA_CSV + "Мургаб,38.17,73.96\n", encoding="cp1251"),
+        Raises(EncodingError, "line 2: byte"),
+    ),
+    Case(
+        "csv-ragged-row",
+        "CSV",
+        "a row with an extra unquoted comma",
+        "FileFormatError naming the row: 'has 4 fields but the header has 3'",
+        F.csv_text(KULMA_CSV + "Kulma,38.1,74.8\nKhorugh, Tajikistan,37.5,71.6\n"),
+        Raises(FileFormatError, "row 2 has 4 fields but the header has 3"),
+    ),
+    Case(
+        "csv-nul-bytes",
+        "CSV",
+        "a NUL byte inside a cell",
+        "FileFormatError (binary)",
+        F.csv_nul,
+        Raises(FileFormatError, "binary|NUL"),
+    ),
+    Case(
+        "csv-na-names",
+        "CSV",
+        "places named `NA`, `null`, `None`, `nan`, `N/A`",
+        "loads; the names stay text (no NA guessing)",
+        F.csv_text(
+            KULMA_CSV + "".join(f"{n},38.1,74.8\n" for n in ["NA", "null", "None", "nan", "N/A"])
+        ),
+        Loads(None, check_names_kept),
+    ),
+    Case(
+        "csv-mgrs",
+        "CSV",
+        "one `mgrs` column of grid references",
+        "loads; south-west corner of each grid square",
+        F.csv_text("name,mgrs\nKulma,43SDC8259822410\n"),
+        Loads(None, check_mgrs),
+    ),
+]
+
+
+def _run(case: Case, path: Any) -> Any:
+    if case.action is not None:
+        return case.action(path, **dict(case.kwargs))
+    return read_layer(path, **case.kwargs)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_loading_case(case: Case, bad_file):
+    path = bad_file(case.make)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if isinstance(case.expect, Raises):
+            with pytest.raises(case.expect.error, match=case.expect.match) as info:
+                _run(case, path)
+            assert info.value.__class__.__module__ == "borderkit.errors"
+            return
+        gdf = _run(case, path)
+    ours = [w for w in caught if issubclass(w.category, BorderkitWarning)]
+    if case.expect.warning is None:
+        assert not ours, [str(w.message) for w in ours]
+    else:
+        assert any(issubclass(w.category, case.expect.warning) for w in ours), (
+            f"expected {case.expect.warning.__name__}, got {[w.category.__name__ for w in ours]}"
+        )
+    assert gdf.crs.to_epsg() == 4326
+    assert "_bk_ref" not in gdf.columns and "_bk_unclosed" not in gdf.columns
+    case.expect.check(gdf)
+
+
+def test_catalogue_is_large_and_ids_unique():
+    ids = [c.id for c in CASES]
+    assert len(ids) == len(set(ids))
+    assert len(CASES) >= 40
+
+
+def test_100mb_file_is_refused_without_reading(bad_file, monkeypatch):
+    path = bad_file(F.huge_file)
+    opened = []
+    real_open = open
+
+    def spy(file, *args, **kwargs):
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", spy)
+    t0 = time.perf_counter()
+    with pytest.raises(FileFormatError, match="max_bytes=104857600"):
+        read_layer(path)
+    assert time.perf_counter() - t0 < 5  # generous: refusing is a stat() call, not a parse
+    # only the 4 KB sniff may open it
+    assert opened.count(str(path)) <= 1
+
+
+def test_external_entity_content_never_appears(bad_file):
+    path = bad_file(F.kml_external_entity)
+    with pytest.raises(FileFormatError) as info:
+        read_layer(path)
+    assert F.SECRET not in str(info.value)
+
+
+def test_lossy_shapefile_write_leaves_nothing(tmp_path):
+    with pytest.raises(EncodingError):
+        write_lossy(tmp_path / "x", name="Мурғоб", encoding="cp1251")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_doc_table_lists_every_case():
+    text = DOC.read_text(encoding="utf-8")
+    missing = [c.id for c in CASES if f"`{c.id}`" not in text]
+    assert not missing, (
+        f"docs/bad_inputs.md lacks {missing}; regenerate it with "
+        "python -m tests.bad_inputs.test_loading > docs/bad_inputs.md"
+    )
+
+
+def markdown() -> str:
+    """The catalogue as a Markdown table (docs/bad_inputs.md, the README section)."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = [
+        "# Bad-input catalogue: loading",
+        "",
+        "Every row is a test in `tests/bad_inputs/test_loading.py`; the bad file is generated "
+        "by `tests/bad_inputs/files.py`. Errors are `borderkit` exceptions (each also a "
+        "`ValueError`); "
+        "warnings are `borderkit` warnings, and the repaired or dropped features are listed in "
+        '`gdf.attrs["borderkit_report"]`. `strict=True` turns every repair into an error.',
+        "",
+        "| # | case | input | what borderkit does |",
+        "|---|------|-------|---------------------|",
+    ]
+    for i, c in enumerate(CASES, 1):
+        lines.append(f"| {i} | `{c.id}` | {cell(c.input)} | {cell(c.outcome)} |")
+    lines += [
+        "",
+        f"{len(CASES)} cases. Regenerate with `python -m tests.bad_inputs.test_loading > "
+        "docs/bad_inputs.md`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.stdout.write(markdown())
