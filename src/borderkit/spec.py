@@ -467,12 +467,20 @@ def _user_kind(frame: Any) -> str:
     return "user_polygon"
 
 
+def _module(name: str) -> Any:
+    """A borderkit submodule; ``from . import buffer`` would give the lazily exported
+    *function* ``borderkit.buffer`` instead of the module."""
+    import importlib
+
+    return importlib.import_module(f"{__package__}.{name}")
+
+
 def _uncertainty(layers: list[ResolvedLayer]) -> Any:
     import geopandas as gpd
 
-    from . import buffer as _buffer
     from . import measure as _measure
 
+    _buffer = _module("buffer")
     rows = []
     for lyr in layers:
         f = lyr.frame
@@ -558,8 +566,9 @@ def _distance_line(dl: DistanceLine, where: str) -> Any:
 
 
 def _rings(rr: RangeRings, where: str) -> Any:
-    from . import buffer as _buffer
     from . import measure as _measure
+
+    _buffer = _module("buffer")
 
     radii = [float(r) for r in rr.radii_m]
     if not radii or any(not math.isfinite(r) or r <= 0 for r in radii):
