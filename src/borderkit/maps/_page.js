@@ -1,7 +1,7 @@
 /* borderkit brief map: layers, labels, controls and the ready flag (needs Leaflet). */
 (function () {
   "use strict";
-  var bk = (window.bk = {});
+  var bk = (window.bk = { maps: [] });
   window.borderkitReady = false;
   window.borderkitErrors = [];
   window.addEventListener("error", function (ev) {
@@ -59,6 +59,7 @@
       });
       map._bk = { labels: [], overlays: [], bases: [], order: 0 };
       map.getPane(pane(map, "bk-labels", 640)).style.pointerEvents = "none";
+      bk.maps.push(map);
       return map;
     });
   };
