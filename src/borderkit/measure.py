@@ -21,6 +21,10 @@ Conventions
   ``area_m2``). :func:`format_distance` converts for labels.
 * A GeoDataFrame of points with a ``precision_m`` column (the radius within
   which the true location lies) adds ``distance_min_m`` / ``distance_max_m``.
+* :func:`distance`, :func:`distance_to`, :func:`nearest_point` and :func:`within`
+  also take a dask_geopandas GeoDataFrame/GeoSeries (or a dask DataFrame with
+  lon/lat columns) and return the matching lazy dask object, computed per
+  partition by these same functions (extra ``pip install "borderkit[dask]"``).
 """
 
 from __future__ import annotations
@@ -245,6 +249,11 @@ def _broadcast(pa: _Points, pb: _Points) -> tuple[np.ndarray, ...]:
     return tuple(out)
 
 
+def _dask_input(obj: Any) -> bool:
+    """True for a dask collection: those go to :mod:`borderkit._dask` (partitioned)."""
+    return callable(getattr(type(obj), "__dask_graph__", None))
+
+
 def _bounds_columns(
     d: np.ndarray, precision: np.ndarray | None
 ) -> dict[str, np.ndarray]:
@@ -300,6 +309,10 @@ def distance(
     >>> distance((0, 0), ([0, 1], [1, 0])).round(1).tolist()
     [110574.4, 111319.5]
     """
+    if _dask_input(a) or _dask_input(b):
+        from . import _dask
+
+        return _dask.distance(a, b, azimuths=azimuths, crs=crs)
     pa, pb = _points(a, "a", crs), _points(b, "b", crs)
     lon1, lat1, lon2, lat2 = _broadcast(pa, pb)
     az12, az21, d = GEOD.inv(lon1, lat1, lon2, lat2)
@@ -379,7 +392,9 @@ def _measure_to(
     if len(pts) == 0:
         empty = np.empty(0)
         return pts, empty, empty, empty
-    index = SegmentIndex(geom, pts.lon, pts.lat)
+    # centred on the geometry alone: a point's distance must not depend on the other
+    # points of the call (the dask path measures partition by partition)
+    index = SegmentIndex(geom)
     d, qlon, qlat = index.query(pts.lon, pts.lat, boundary=boundary)
     return pts, d, qlon, qlat
 
@@ -430,6 +445,10 @@ def distance_to(
     >>> distance_to((74.1, 38.0), line).round(1).tolist()
     [8783.2]
     """
+    if _dask_input(points):
+        from . import _dask
+
+        return _dask.distance_to(points, geometry, boundary=boundary, crs=crs)
     pts, d, _, _ = _measure_to(points, geometry, boundary, crs)
     extra = _bounds_columns(d, pts.precision)
     if extra:
@@ -475,6 +494,10 @@ def nearest_point(
     >>> print(near.geometry.x[0], round(near.geometry.y[0], 5), round(near.distance_m[0], 1))
     74.0 38.00004 8783.2
     """
+    if _dask_input(points):
+        from . import _dask
+
+        return _dask.nearest_point(points, geometry, boundary=boundary, crs=crs)
     pts, d, qlon, qlat = _measure_to(points, geometry, boundary, crs)
     return gpd.GeoDataFrame(
         {"distance_m": d, **_bounds_columns(d, pts.precision)},
@@ -526,6 +549,10 @@ def within(
     >>> res["within"].tolist()
     [True, False]
     """
+    if _dask_input(points):
+        from . import _dask
+
+        return _dask.within(points, geometry, distance_m, boundary=boundary, crs=crs)
     limit = _check_distance(distance_m, "distance_m", allow_negative=False)
     pts, d, _, _ = _measure_to(points, geometry, boundary, crs)
     if pts.frame is not None:
