@@ -95,7 +95,7 @@ _METADATA = {"png": None, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
 _RC = {
     "svg.hashsalt": "borderkit",
     "svg.fonttype": "path",
-    "pdf.fonttype": 42,
+    "pdf.fonttype": 3,  # Type 3 subsets: 42 takes seconds to subset the CJK .ttc
     "lines.scale_dashes": False,
     "axes.unicode_minus": True,
     "path.simplify": True,
@@ -412,6 +412,7 @@ def render_static(
     """
     fmt = _format_for(path, format)
     dpi = _check_dpi(dpi)
+    crs = _as_crs(crs) if crs is not None else None
     resolved = _resolved(spec)
     import matplotlib
 
@@ -528,12 +529,12 @@ def _rgba(color: Any, alpha: float = 1.0) -> Any:
 
 
 class _Renderer:
-    def __init__(self, resolved: ResolvedSpec, *, dpi: float, crs: Any,
+    def __init__(self, resolved: ResolvedSpec, *, dpi: float, crs: pyproj.CRS | None,
                  figsize: tuple[float, float] | None, families: list[str]) -> None:
         self.r = resolved
         self.spec = resolved.spec
         self.dpi = dpi
-        self.proj = _Proj(_as_crs(crs) if crs is not None else auto_crs(resolved.bounds))
+        self.proj = _Proj(crs if crs is not None else auto_crs(resolved.bounds))
         self.families = families
         self.figsize = figsize
         self.report: list[str] = []
@@ -542,32 +543,36 @@ class _Renderer:
         self._projected: dict[str, Any] = {}  # layer id -> projected, clipped frame
 
     # ---- layout
-    def _header_footer(self, width_in: float) -> tuple[float, float, list[str]]:
+    def _layout(self, w_in: float, n_legend: int) -> tuple[float, float, list[str], int]:
+        """Header height, footer height (inches), footer text lines, legend columns."""
         top = _MARGIN + 0.34
         if self.spec.subtitle:
             top += 0.26
-        chars = max(int(width_in * 72 / (7.5 * 0.55)), 40)
+        chars = max(int(w_in * 72 / (7.5 * 0.55)), 40)
         lines: list[str] = []
         for note in self.spec.notes:
             lines += textwrap.wrap(str(note), chars) or [""]
         if self.spec.sources:
             lines += textwrap.wrap("Sources: " + "; ".join(map(str, self.spec.sources)), chars)
-        bottom = _MARGIN + 0.08 + _LINE_IN * len(lines)
-        return top, bottom, lines
+        ncol = max(int((w_in - 2 * _MARGIN) / 2.0), 1)
+        rows = math.ceil(n_legend / ncol)
+        bottom = _MARGIN + 0.08 + _LINE_IN * len(lines) + (0.12 + 0.17 * rows if rows else 0)
+        return top, bottom, lines, ncol
 
     def draw(self) -> Any:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
         spec = self.spec
+        w_in = float(self.figsize[0]) if self.figsize is not None else 10.0
+        self.px_pt = w_in * 72.0 / max(spec.width, 1)  # points per CSS pixel of the web map
+        self.px_pt = min(max(self.px_pt, 0.35), 1.5)
+        legend = self._legend_handles() if spec.legend else []
+        top, bottom, footer, ncol = self._layout(w_in, len(legend))
         if self.figsize is not None:
-            w_in, h_in = (float(v) for v in self.figsize)
-            top, bottom, footer = self._header_footer(w_in)
+            h_in = float(self.figsize[1])
         else:
-            w_in = 10.0
-            top, bottom, footer = self._header_footer(w_in)
-            map_h = (w_in - 2 * _MARGIN) * max(spec.height, 1) / max(spec.width, 1)
-            h_in = map_h + top + bottom
+            h_in = (w_in - 2 * _MARGIN) * max(spec.height, 1) / max(spec.width, 1) + top + bottom
         map_w, map_h = w_in - 2 * _MARGIN, h_in - top - bottom
         if map_w <= 1 or map_h <= 1:
             raise ExportError(f"figsize={self.figsize!r} leaves no room for the map; "
@@ -575,8 +580,6 @@ class _Renderer:
         fig = Figure(figsize=(w_in, h_in), dpi=self.dpi)
         FigureCanvasAgg(fig)
         self.fig = fig
-        self.px_pt = w_in * 72.0 / max(spec.width, 1)  # points per CSS pixel of the web map
-        self.px_pt = min(max(self.px_pt, 0.35), 1.5)
         ax = fig.add_axes((_MARGIN / w_in, bottom / h_in, map_w / w_in, map_h / h_in))
         self.ax = ax
         ax.set_facecolor("#f4f7f9")
@@ -598,7 +601,10 @@ class _Renderer:
         fig.borderkit = self.info
 
         self._title(top, w_in, h_in)
-        self._footer(footer, bottom, w_in, h_in)
+        y = (bottom - 0.1) / h_in
+        if legend:
+            y = self._legend(legend, ncol, y, w_in, h_in)
+        self._footer(footer, y, w_in)
         self.points: list[tuple[float, float, float]] = []  # x, y, radius_pt of markers
         drawn: list[ResolvedLayer] = []
         for lyr in sorted(self.r.layers, key=lambda lyr: lyr.style["z"]):
@@ -612,8 +618,6 @@ class _Renderer:
         renderer = fig.canvas.get_renderer()
         if spec.inset and self.r.inset is not None:
             self._inset()
-        if spec.legend:
-            self._legend(drawn)
         if spec.scale_bar:
             self._scale_bar()
         if spec.north_arrow:
@@ -650,12 +654,10 @@ class _Renderer:
             self.fig.text(x, y - 0.36 / h_in, self._text(self.spec.subtitle), ha="left",
                           va="top", fontsize=11, color="#444444", gid="bk-subtitle")
 
-    def _footer(self, lines: list[str], bottom: float, w_in: float, h_in: float) -> None:
-        if not lines:
-            return
-        self.fig.text(_MARGIN / w_in, (bottom - 0.1) / h_in, self._text("\n".join(lines)),
-                      ha="left", va="top", fontsize=7.5, color="#333333", linespacing=1.35,
-                      gid="bk-notes")
+    def _footer(self, lines: list[str], y: float, w_in: float) -> None:
+        if lines:
+            self.fig.text(_MARGIN / w_in, y, self._text("\n".join(lines)), ha="left", va="top",
+                          fontsize=7.5, color="#333333", linespacing=1.35, gid="bk-notes")
 
     # ---- layers
     def _layer(self, lyr: ResolvedLayer) -> bool:
@@ -771,7 +773,8 @@ class _Renderer:
         self.info.north_angle_deg = angle
         rad = math.radians(angle)
         size = 26.0
-        tip = (0.955, 0.2)
+        height_pt = self.ax.get_position().height * self.fig.get_size_inches()[1] * 72
+        tip = (0.96, 1 - 24.0 / height_pt)
         arrow = self.ax.annotate(
             "", xy=tip, xycoords="axes fraction",
             xytext=(-size * math.sin(rad), -size * math.cos(rad)), textcoords="offset points",
@@ -818,12 +821,12 @@ class _Renderer:
         ins.set_zorder(220)
         self.obstacles.append(ins)
 
-    def _legend(self, drawn: list[ResolvedLayer]) -> None:
+    def _legend_handles(self) -> list[tuple[Any, str]]:
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
 
-        names = {lyr.name for lyr in drawn}
-        handles, labels = [], []
+        names = {lyr.name for lyr in self.r.layers if lyr.show and len(lyr.frame)}
+        out = []
         for label, st in self.r.legend_entries():
             if label not in names:
                 continue
@@ -840,16 +843,20 @@ class _Renderer:
                 h = Line2D([], [], linestyle="none", marker=marker, markersize=min(size, 9),
                            markerfacecolor=_rgba(st.get("fill") or st["color"]),
                            markeredgecolor=_rgba(st["color"]), markeredgewidth=lw)
-            handles.append(h)
-            labels.append(self._text(str(label)))
-        if not handles:
-            return
-        leg = self.ax.legend(handles, labels, loc="upper right", fontsize=7.5, framealpha=0.92,
-                             edgecolor="#999999", fancybox=False, handlelength=2.2,
-                             borderpad=0.6)
-        leg.set_zorder(230)
+            out.append((h, str(label)))
+        return out
+
+    def _legend(self, entries: list[tuple[Any, str]], ncol: int, y: float, w_in: float,
+                h_in: float) -> float:
+        """The legend below the map (it never hides data); returns the y below it."""
+        leg = self.fig.legend([h for h, _ in entries], [self._text(t) for _, t in entries],
+                              loc="upper left", bbox_to_anchor=(_MARGIN / w_in - 0.004, y + 0.02
+                                                                / h_in),
+                              ncol=ncol, fontsize=7.5, frameon=False, handlelength=2.2,
+                              columnspacing=1.6, borderaxespad=0.0, borderpad=0.2)
         leg.set_gid("bk-legend")
-        self.obstacles.append(leg)
+        rows = math.ceil(len(entries) / ncol)
+        return y - (0.12 + 0.17 * rows) / h_in
 
     def _attribution(self) -> None:
         parts = [str(a) for a in self.r.attribution if str(a).strip()]
@@ -914,7 +921,7 @@ class _Renderer:
                               annotation_clip=False, gid=f"bk-label-{lyr.id}")
             best, best_cost = None, math.inf
             for dist, (ux, uy, ha, va) in _CANDIDATES:
-                off = (ux * gap * dist, uy * gap * dist)
+                off = (ux * (gap + dist), uy * (gap + dist))
                 ann.xyann = off
                 ann.set_ha(ha)
                 ann.set_va(va)
@@ -923,20 +930,21 @@ class _Renderer:
                 cost = _overlap(box, blocked)
                 out = max(frame.x0 - box[0], 0) + max(box[2] - frame.x1, 0) + \
                     max(frame.y0 - box[1], 0) + max(box[3] - frame.y1, 0)
-                cost += out * (box[3] - box[1]) * 4 + (dist - 1) * 0.01
+                cost += out * (box[3] - box[1]) * 4
                 if cost < best_cost:
                     best, best_cost = (off, ha, va, box, dist), cost
-                if cost < 0.5 and dist == 1:
+                if cost < 0.5:  # candidates come in order of preference: take the first free
                     break
             off, ha, va, box, dist = best
             ann.xyann = off
             ann.set_ha(ha)
             ann.set_va(va)
-            if dist > 1:
+            if dist > 0:
                 ax.annotate("", xy=(x, y), xycoords="data", xytext=off,
                             textcoords="offset points", zorder=149,
                             arrowprops={"arrowstyle": "-", "color": "#555555", "lw": 0.5,
                                         "shrinkA": 0, "shrinkB": radius + 0.5})
+            log.debug("label %r: cost %.1f at %s", text, best_cost, best[:3])
             if best_cost >= 1.0:
                 self.report.append(f"label {text!r} ({lyr.name}) overlaps other map text")
             blocked.append(box)
@@ -944,14 +952,15 @@ class _Renderer:
             self.info.labels[key] = tuple(float(v) for v in Bbox.from_extents(*box).extents)
 
 
-# unit offsets (right, up), alignment, by preference; second ring farther out with a leader
+# unit offsets (right, up) and alignment, by preference; then the same farther out (extra
+# points beyond the marker), with a leader line
 _DIRS = (
-    (1.0, 0.0, "left", "center"), (0.72, 0.72, "left", "bottom"),
-    (0.72, -0.72, "left", "top"), (-1.0, 0.0, "right", "center"),
-    (-0.72, 0.72, "right", "bottom"), (-0.72, -0.72, "right", "top"),
+    (1.0, 0.0, "left", "center"), (0.8, 0.8, "left", "bottom"),
+    (0.8, -0.8, "left", "top"), (-1.0, 0.0, "right", "center"),
+    (-0.8, 0.8, "right", "bottom"), (-0.8, -0.8, "right", "top"),
     (0.0, 1.0, "center", "bottom"), (0.0, -1.0, "center", "top"),
 )
-_CANDIDATES = [(1.0, d) for d in _DIRS] + [(2.6, d) for d in _DIRS] + [(4.5, d) for d in _DIRS]
+_CANDIDATES = [(dist, d) for dist in (0.0, 8.0, 18.0, 30.0, 45.0) for d in _DIRS]
 
 
 def _overlap(box: tuple[float, ...], blocked: list[tuple[float, ...]]) -> float:
