@@ -505,8 +505,6 @@ def _uncertainty(layers: list[ResolvedLayer]) -> Any:
 
 def _endpoint(value: Endpoint, where: str) -> tuple[Any, str, float]:
     """(geometry in EPSG:4326, display name, precision_m) of a distance-line end."""
-    from . import data as _data
-
     if isinstance(value, tuple) and len(value) == 2 and all(
         isinstance(v, int | float) for v in value
     ):
@@ -524,6 +522,8 @@ def _endpoint(value: Endpoint, where: str) -> tuple[Any, str, float]:
         prec = float(frame["precision_m"].max()) if "precision_m" in frame.columns else 0.0
         return geom, name, prec
     if isinstance(value, str):
+        from . import data as _data
+
         if "-" in value and value.replace("-", "").isalpha() and value.upper() == value:
             b = _data.border(value)
             return shapely.union_all(b.geometry.to_numpy()), f"{value} border", 0.0
