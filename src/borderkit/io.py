@@ -40,6 +40,7 @@ import shutil
 import tempfile
 import warnings
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -705,7 +706,10 @@ _KML_GEOMS = ("Point", "LineString", "LinearRing", "Polygon", "MultiGeometry", "
 def _collect(parts: list[Any]) -> Any:
     from shapely.geometry import GeometryCollection, MultiLineString, MultiPoint, MultiPolygon
 
+    parts = [g for g in parts if g is not None and not g.is_empty]
     kinds = {g.geom_type for g in parts}
+    if not parts:
+        return GeometryCollection()
     if kinds == {"Point"}:
         return MultiPoint(parts)
     if kinds == {"LineString"}:
@@ -754,7 +758,7 @@ def _parse_kml(p: Path, data: bytes, source: str) -> dict[str, Any]:
 def _read_kmz(p: Path, max_bytes: int | None) -> tuple[bytes, str]:
     try:
         zf = zipfile.ZipFile(p)
-    except zipfile.BadZipFile as err:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
         raise FileFormatError(f"{str(p)!r} is not a valid KMZ (zip) file: {err}") from err
     with zf:
         names = [i for i in zf.infolist() if i.filename.lower().endswith(".kml")]
@@ -772,8 +776,20 @@ def _read_kmz(p: Path, max_bytes: int | None) -> tuple[bytes, str]:
                 f"{str(p)!r}: {pick.filename} unpacks to {_mb(pick.file_size)}, over the limit of "
                 f"{_mb(limit)} (max_bytes); pass a larger max_bytes if you trust the file"
             )
-        with zf.open(pick) as fh:
-            data = fh.read(limit + 1 if limit is not None else -1)
+        try:
+            with zf.open(pick) as fh:
+                data = fh.read(limit + 1 if limit is not None else -1)
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            OSError,
+            EOFError,
+            RuntimeError,
+            NotImplementedError,
+        ) as err:
+            raise FileFormatError(
+                f"{str(p)!r}: cannot unpack {pick.filename} ({err}); the KMZ is damaged"
+            ) from err
         if limit is not None and len(data) > limit:
             raise FileFormatError(
                 f"{str(p)!r}: {pick.filename} unpacks to more than {_mb(limit)} (max_bytes)"
@@ -2210,6 +2226,16 @@ def _csv_bytes(gdf: Any, target: Path) -> bytes:
 
 def _write_shapefile(gdf: Any, target: Path, encoding: str) -> None:
     import pyogrio
+
+    kinds = {
+        {"MultiPolygon": "Polygon", "MultiLineString": "LineString"}.get(k, k)
+        for k in gdf.geometry.geom_type.dropna()
+    }
+    if len(kinds) > 1 or "GeometryCollection" in kinds:
+        raise DataError(
+            f"cannot write {str(target)!r}: a shapefile holds one geometry type, and this layer "
+            f"has {', '.join(sorted(kinds))}; write one file per type or use GeoPackage"
+        )
 
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():

@@ -1,0 +1,1 @@
+"""Fuzz tests for the loaders; run with `make fuzz` (hypothesis profile "fuzz")."""
