@@ -1,6 +1,6 @@
 """Benchmark: brief-map HTML build + save against plain folium, measured in the same run.
 
-For 1e4, 1e5 and 1e6 vertices (ten star-shaped polygons with full-precision
+For 1e4, 1e5 and 1e6 vertices (ten border-like polygons with full-precision
 coordinates over the Pamirs) it times
 
 * borderkit: ``brief_map(BriefSpec(layers=[Layer(frame)])).save(path)`` (resolve,
@@ -35,7 +35,13 @@ TARGET_TIME, TARGET_BYTES = 0.2, 0.55
 
 
 def frame(n_vertices: int, *, parts: int = 10, seed: int = 1):
-    """*parts* valid star-shaped polygons with *n_vertices* in total, EPSG:4326."""
+    """*parts* valid polygons with *n_vertices* in total, EPSG:4326.
+
+    Each outline is star-shaped with a random-walk radius, like a surveyed border:
+    neighbouring vertices are close and the line wanders. (White noise on every
+    vertex instead is a pathological input for GEOS's validity check, which then
+    takes quadratic time.)
+    """
     import geopandas as gpd
     import shapely
 
@@ -44,7 +50,9 @@ def frame(n_vertices: int, *, parts: int = 10, seed: int = 1):
     polys = []
     for i in range(parts):
         angle = np.linspace(0, 2 * np.pi, per, endpoint=False)
-        radius = 0.3 * (1 + 0.15 * rng.random(per))
+        walk = np.cumsum(rng.normal(0.0, 1.0, per))
+        walk -= np.linspace(0.0, 1.0, per) * walk[-1]
+        radius = 0.3 * (1.1 + 0.15 * walk / max(np.abs(walk).max(), 1e-9))
         cx, cy = 70.0 + (i % 5) * 1.0, 37.0 + (i // 5) * 1.0
         ring = np.c_[cx + radius * np.cos(angle) / 0.8, cy + radius * np.sin(angle)]
         polys.append(shapely.Polygon(ring))

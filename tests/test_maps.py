@@ -465,6 +465,21 @@ def test_simplify_auto_reduces_vertices_within_a_pixel():
     assert 0 < m.tolerance < 0.05
 
 
+def test_simplify_defaults_to_the_spec_and_clips_the_basemap():
+    land = gpd.GeoDataFrame({"name": ["big"]}, geometry=[shapely.box(40, 10, 110, 60)],
+                            crs="EPSG:4326")
+    spec = make_spec(layers=[bk.Layer(land, kind="land"), bk.Layer(region_frame())],
+                     simplify="auto")
+    m = brief_map(spec)
+    assert m.simplify == "auto" and m.tolerance > 0
+    assert brief_map(spec, simplify=None).tolerance is None
+    blocks = data_blocks(m.to_html())
+    land_box = shapely.geometry.shape(blocks["bk-data-land"]["features"][0]["geometry"])
+    x0, y0, x1, y1 = m.resolved.bounds
+    assert land_box.bounds == pytest.approx(
+        (x0 - (x1 - x0), y0 - (y1 - y0), x1 + (x1 - x0), y1 + (y1 - y0)), abs=1e-6)
+
+
 @pytest.mark.parametrize("bad", ["fast", -1.0, float("nan"), True])
 def test_simplify_rejects_bad_values(bad):
     with pytest.raises(SpecError, match="simplify"):
