@@ -582,6 +582,37 @@ def _rings(rr: RangeRings, where: str) -> Any:
     return frame
 
 
+def label_anchor(geom: Any, kind: str) -> tuple[float, float] | None:
+    """Where a feature's label attaches (lon, lat), the same for every renderer.
+
+    A point (the first of a multipoint), the top of a range ring, the middle of
+    the longest part of a line, or a point inside a polygon; ``None`` when empty.
+
+    Examples
+    --------
+    >>> label_anchor(shapely.LineString([(0, 0), (2, 0)]), "border")
+    (1.0, 0.0)
+    """
+    if geom is None or geom.is_empty:
+        return None
+    gtype = geom.geom_type
+    if gtype == "Point":
+        return float(geom.x), float(geom.y)
+    if gtype == "MultiPoint":
+        first = geom.geoms[0]
+        return float(first.x), float(first.y)
+    if kind == "ring":
+        xy = shapely.get_coordinates(geom)
+        top = xy[int(np.argmax(xy[:, 1]))]
+        return float(top[0]), float(top[1])
+    if "LineString" in gtype:
+        longest = max(shapely.get_parts(geom), key=lambda g: g.length)
+        pt = longest.interpolate(0.5, normalized=True)
+        return float(pt.x), float(pt.y)
+    pt = shapely.point_on_surface(geom)
+    return float(pt.x), float(pt.y)
+
+
 def _bounds(layers: list[ResolvedLayer]) -> tuple[float, float, float, float]:
     boxes = [lyr.frame.total_bounds for lyr in layers if lyr.fit and len(lyr.frame)]
     if not boxes:

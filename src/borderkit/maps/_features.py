@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..spec import UNCERTAINTY_MIN_M, ResolvedLayer
+from ..spec import UNCERTAINTY_MIN_M, ResolvedLayer, label_anchor
 from ._escape import safe_url, script_json
 
 __all__ = [
@@ -206,28 +206,6 @@ def _properties(lyr: ResolvedLayer) -> list[str]:
     return out
 
 
-def _anchor(geom: Any, kind: str) -> tuple[float, float] | None:
-    if geom is None or geom.is_empty:
-        return None
-    gtype = geom.geom_type
-    if gtype == "Point":
-        return geom.x, geom.y
-    if gtype == "MultiPoint":
-        first = geom.geoms[0]
-        return first.x, first.y
-    if kind == "ring":
-        xy = shapely.get_coordinates(geom)
-        top = xy[int(np.argmax(xy[:, 1]))]
-        return float(top[0]), float(top[1])
-    if "LineString" in gtype:
-        parts = list(getattr(geom, "geoms", [geom]))
-        longest = max(parts, key=lambda g: g.length)
-        pt = longest.interpolate(0.5, normalized=True)
-        return pt.x, pt.y
-    pt = shapely.point_on_surface(geom)
-    return pt.x, pt.y
-
-
 def label_anchors(lyr: ResolvedLayer) -> list[list[Any]]:
     """``[lon, lat, text, priority]`` for every labelled feature of the layer."""
     if not lyr.labels or not lyr.label_column or lyr.label_column not in lyr.frame.columns:
@@ -237,7 +215,7 @@ def label_anchors(lyr: ResolvedLayer) -> list[list[Any]]:
     geoms = lyr.frame.geometry.to_numpy()
     for geom, value in zip(geoms, lyr.frame[lyr.label_column].to_numpy(), strict=True):
         text = _text(value)
-        at = _anchor(geom, lyr.kind)
+        at = label_anchor(geom, lyr.kind)
         if text is None or at is None:
             continue
         out.append([round(at[0], DECIMALS), round(at[1], DECIMALS), text, prio])
