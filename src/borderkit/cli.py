@@ -222,9 +222,10 @@ def _border(border_id: str) -> Any:
     return _data.border(border_id)
 
 
+_KM = click.FloatRange(min=0, min_open=True, max=20_037.5)  # up to half the equator
+
+
 def _km(value: float) -> float:
-    if not math.isfinite(value) or value <= 0:
-        raise click.BadParameter(f"must be a positive number of kilometres, not {value}")
     return value * 1000.0
 
 
@@ -397,7 +398,7 @@ def _distance_columns(result: Any) -> dict[str, float]:
 @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False,
                                                           path_type=Path))
 @click.option("--border", "border_id", required=True, help="Border id such as AFG-TJK.")
-@click.option("--km", type=float, required=True, help="Distance from the border in km.")
+@click.option("--km", type=_KM, required=True, help="Distance from the border in km.")
 @click.option("--format", "fmt", type=click.Choice(("geojson", "table", "csv")),
               default="geojson", show_default=True)
 @_OUTPUT
@@ -413,13 +414,10 @@ def within(file: Path | None, border_id: str, km: float, fmt: str,
 
     points = _io.read_layer(file) if file is not None else _data.places()
     line = _border(border_id)
-    inside = _measure.within(points, line, _km(km))
-    if hasattr(inside, "geometry"):
-        found = inside
-    else:
-        found = points[inside.to_numpy(dtype=bool)]
+    result = _measure.within(points, line, _km(km))
+    found = result[result["within"].to_numpy(dtype=bool)].drop(columns="within")
     _err(f"{len(found)} of {len(points)} point(s) within {km:g} km of {border_id}")
-    if fmt != "geojson" and hasattr(found, "geometry"):
+    if fmt != "geojson":
         found = found.copy()
         found["lat"] = found.geometry.y.round(5)
         found["lon"] = found.geometry.x.round(5)
@@ -428,7 +426,7 @@ def within(file: Path | None, border_id: str, km: float, fmt: str,
 
 @cli.command("buffer")
 @click.argument("place")
-@click.option("--km", "km", type=float, multiple=True, required=True,
+@click.option("--km", "km", type=_KM, multiple=True, required=True,
               help="Ring radius in km (repeatable: --km 50 --km 100).")
 @_OUTPUT
 @_doc
@@ -535,7 +533,7 @@ def demo(out_dir: Path, strict: bool, quiet: bool) -> None:
     state: dict[str, Any] = {}
 
     def load() -> None:
-        state["spec"] = presets.preset("tajikistan-2020-05")
+        state["spec"] = presets.preset("tajikistan-2020-05").resolve()
 
     def html() -> None:
         state["map"] = _maps.brief_map(state["spec"])
