@@ -355,7 +355,8 @@ def _open_page(b: Any, src: _Source, *, scale: float, timeout: float, ready: str
     ctx = b.new_context(viewport={"width": src.width, "height": src.height},
                         device_scale_factor=scale, service_workers="block")
     blocked: list[str] = []
-    errors: list[str] = []
+    errors: list[str] = []  # uncaught script errors
+    console: list[str] = []  # console errors (include the blocked requests)
 
     def route(r: Any) -> None:
         url = r.request.url
@@ -368,7 +369,7 @@ def _open_page(b: Any, src: _Source, *, scale: float, timeout: float, ready: str
     ctx.route("**/*", route)
     page = ctx.new_page()
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("console", lambda msg: console.append(msg.text) if msg.type == "error" else None)
     ms = timeout * 1000
     try:
         page.goto(src.url, wait_until="load", timeout=ms)
@@ -376,7 +377,7 @@ def _open_page(b: Any, src: _Source, *, scale: float, timeout: float, ready: str
     except PlaywrightTimeout as err:
         ctx.close()
         detail = "".join(
-            [f"; page errors: {errors[:5]}" if errors else "",
+            [f"; page errors: {(errors + console)[:5]}" if errors or console else "",
              f"; blocked network requests: {blocked[:5]}" if blocked else ""])
         raise RenderError(
             f"{src.name} did not become ready ({ready}) within {timeout:g} s{detail}. "
@@ -392,7 +393,7 @@ def _open_page(b: Any, src: _Source, *, scale: float, timeout: float, ready: str
     page_errors = page.evaluate("Array.isArray(window.borderkitErrors) ? "
                                 "window.borderkitErrors.map(String) : []")
     if page_errors or errors:
-        msg = f"{src.name} reported problems: {(page_errors or errors)[:5]}"
+        msg = f"{src.name} reported problems: {(page_errors + errors)[:5]}"
         warnings.warn(msg, BorderkitWarning, stacklevel=4)
     if static_controls:
         page.evaluate("() => { document.documentElement.classList.add('bk-static'); return "
@@ -490,7 +491,7 @@ def to_png(
     borderkit.errors.ExportError: scale must be a number from 0.5 to 4, not 0
     """
     scale = _scale(scale)
-    _check_timeout(timeout)
+    _check_size(width, height, timeout)
     target = Path(path)
 
     def shoot(b: Any) -> Path:
@@ -503,8 +504,16 @@ def to_png(
                     raise RenderError(f"{src.name} has no element {selector!r} to capture; "
                                       "pass selector=")
                 with _capturing(src), atomic_path(target) as tmp:
-                    element.first.screenshot(path=tmp, type="png", animations="disabled",
-                                             timeout=timeout * 1000)
+                    box = element.first.bounding_box()
+                    inside = box is not None and box["x"] >= 0 and box["y"] >= 0 and \
+                        box["x"] + box["width"] <= src.width + 0.5 and \
+                        box["y"] + box["height"] <= src.height + 0.5
+                    if inside:  # the usual case, and faster than an element screenshot
+                        page.screenshot(path=tmp, type="png", clip=box, animations="disabled",
+                                        timeout=timeout * 1000)
+                    else:
+                        element.first.screenshot(path=tmp, type="png", animations="disabled",
+                                                 timeout=timeout * 1000)
             finally:
                 page.context.close()
         log.info("wrote %s", target)
@@ -557,7 +566,7 @@ def to_pdf(
     ExportError
         If the file cannot be written.
     """
-    _check_timeout(timeout)
+    _check_size(width, height, timeout)
     target = Path(path)
 
     def print_pdf(b: Any) -> Path:
@@ -588,9 +597,12 @@ def _scale(value: Any) -> float:
     return number
 
 
-def _check_timeout(value: Any) -> None:
-    if not isinstance(value, int | float) or not 0 < value <= 3600:
-        raise ExportError(f"timeout must be seconds between 0 and 3600, not {value!r}")
+def _check_size(width: Any, height: Any, timeout: Any) -> None:
+    for value, what in ((width, "width"), (height, "height")):
+        if value is not None:
+            _pixels(value, what)
+    if not isinstance(timeout, int | float) or not 0 < timeout <= 3600:
+        raise ExportError(f"timeout must be seconds between 0 and 3600, not {timeout!r}")
 
 
 # --------------------------------------------------------------------------- one brief
