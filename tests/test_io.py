@@ -482,3 +482,36 @@ def test_report_str_is_readable(tmp_path):
     text = str(got.attrs["borderkit_report"])
     assert "repaired feature 0 ('bow')" in text and "area change" in text
     assert shapely.is_valid(got.geometry.iloc[0])
+
+
+def test_empty_layers_round_trip(tmp_path, fmt):
+    empty = gpd.GeoDataFrame({"name": []}, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+    got = quiet_read(write_layer(empty, tmp_path / f"empty.{fmt}"))
+    assert len(got) == 0 and got.crs.to_epsg() == 4326
+
+
+@pytest.mark.parametrize(
+    "region",
+    [
+        (67.3, 36.6, 75.2, 41.1),
+        shapely.box(67.3, 36.6, 75.2, 41.1),
+        gpd.GeoSeries([shapely.box(67.3, 36.6, 75.2, 41.1)], crs=4326).to_crs(32642),
+    ],
+    ids=["bbox", "shapely", "projected-geoseries"],
+)
+def test_region_forms_detect_swapped_points(tmp_path, region):
+    swapped = canonical()
+    swapped.geometry = shapely.transform(swapped.geometry.to_numpy(), lambda c: c[:, ::-1])
+    path = write_layer(swapped, tmp_path / "swapped.geojson")
+    with pytest.warns(borderkit.SwappedCoordinatesWarning):
+        got = read_layer(path, region=region)
+    np.testing.assert_allclose(got.geometry.x, canonical().geometry.x)
+    assert got.attrs["borderkit_report"].swapped
+
+
+def test_region_far_away_is_warned(tmp_path):
+    path = write_layer(canonical(), tmp_path / "p.geojson")
+    with pytest.warns(BorderkitWarning, match="fall in the region"):
+        read_layer(path, region=(-10, 35, 5, 45))
+    with pytest.raises(DataError, match="region must be"):
+        read_layer(path, region=42)

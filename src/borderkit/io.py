@@ -750,8 +750,10 @@ def _parse_kml(p: Path, data: bytes, source: str) -> dict[str, Any]:
         frame[_UNCLOSED] = [r[2] for r in rows]
         geoms = gpd.GeoSeries([r[1] for r in rows], index=frame.index)
         out[name] = (gpd.GeoDataFrame(frame, geometry=geoms), None, "EPSG:4326")
-    if not out:
-        raise FileFormatError(f"{source} has no placemarks")
+    if not out:  # a valid KML without placemarks: one empty layer
+        log.info("%s has no placemarks", source)
+        empty = gpd.GeoDataFrame({_REF: [], _UNCLOSED: []}, geometry=gpd.GeoSeries([]))
+        out[p.stem] = (empty, None, "EPSG:4326")
     return out
 
 
@@ -1134,6 +1136,8 @@ def _read_csv(
         )
     ]
     plain = crs is not None and not pyproj.CRS.from_user_input(crs).is_geographic
+    lon_col: str | None
+    lat_col: str | None
     if lon is not None or lat is not None:
         if lon is None or lat is None:
             raise DataError("pass both lon= and lat= column names, or neither")
@@ -1178,19 +1182,18 @@ def _read_csv(
             except shapely.errors.GEOSException as err:
                 raise GeometryError(f"{str(p)!r} {ref}: {raw[:40]!r} is not WKT ({err})") from err
         xs = shapely.get_coordinates([g for g in geoms if g is not None])
-        in_degrees = bool(len(xs)) and bool(
+        in_degrees = not len(xs) or bool(
             np.all(np.abs(xs[:, 0]) <= 180) and np.all(np.abs(xs[:, 1]) <= 90)
         )
         default_crs = "EPSG:4326" if in_degrees else None
     elif kind == "coords":
-        order = "latlon"
         for i, (raw, ref) in enumerate(zip(frame[lon_col], refs, strict=True)):
             if not raw.strip():
                 blank.append(i)
                 geoms.append(None)
                 continue
             try:
-                x, y = parse_coordinate(raw, order=order)
+                x, y = parse_coordinate(raw, order="latlon")
             except CoordinateError as err:
                 raise CoordinateError(f"{str(p)!r} {ref}, column {lon_col!r}: {err}") from err
             geoms.append(shapely.Point(x, y))
@@ -1200,18 +1203,17 @@ def _read_csv(
         ys_, yh = _parse_axis(list(frame[lat_col]), refs, p, plain)
         if not plain:
             xs_, ys_ = _orient_columns(xs_, ys_, xh, yh, refs, lon_col, lat_col, p, strict, report)
-        for i, (x, y) in enumerate(zip(xs_, ys_, strict=True)):
-            if x is None or y is None:
+        for i, (xv, yv) in enumerate(zip(xs_, ys_, strict=True)):
+            if xv is None or yv is None:
                 blank.append(i)
                 geoms.append(None)
             else:
-                geoms.append(shapely.Point(x, y))
+                geoms.append(shapely.Point(xv, yv))
         if kind == "xy" and not plain:
-            vals = [v for v in xs_ + ys_ if v is not None]
             looks = all(abs(x) <= 180 for x in xs_ if x is not None) and all(
                 abs(y) <= 90 for y in ys_ if y is not None
             )
-            default_crs = "EPSG:4326" if vals and looks else None
+            default_crs = "EPSG:4326" if looks else None
         else:
             default_crs = "EPSG:4326"
     if default_crs is not None and crs is None and kind in ("xy", "wkt"):
@@ -1404,8 +1406,13 @@ def _split_antimeridian(geom: Any, ref: str) -> Any:
 
 def _bbox_of(region: Any) -> tuple[float, float, float, float]:
     if isinstance(region, str):
-        from . import data
-
+        try:
+            from . import data
+        except ImportError as err:  # pragma: no cover - data ships with the package
+            raise DataError(
+                f"region={region!r} needs the shipped region pack; pass a "
+                "(min_lon, min_lat, max_lon, max_lat) box instead"
+            ) from err
         region = data.region(region)
     if isinstance(region, tuple | list) and len(region) == 4:
         try:

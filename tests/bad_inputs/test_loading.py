@@ -1186,6 +1186,29 @@ def markdown() -> str:
         "warnings are `borderkit` warnings, and the repaired or dropped features are listed in "
         '`gdf.attrs["borderkit_report"]`. `strict=True` turns every repair into an error.',
         "",
+        "Choices behind the outcomes (see `borderkit.read_layer`):",
+        "",
+        "- The format is taken from the content, not the file name; a mismatch is warned.",
+        "- Local files only: URLs, GDAL `/vsi...` paths and inline JSON/XML are refused.",
+        "- Files over `max_bytes` (default 50 MB) are refused before they are read.",
+        "- A GeoPackage with several layers or a KML/KMZ with several folders needs "
+        "`layer='<name>'` or `layer='*'` (all, with a `layer` column); never silently the first.",
+        "- Null/empty geometries and CSV rows with a blank coordinate are dropped with a "
+        "`DroppedFeatureWarning` and listed in the report (errors with `strict=True`).",
+        "- Invalid polygons are repaired with `shapely.make_valid` (never `buffer(0)`) and the "
+        "geodesic area before/after is reported; unclosed rings are closed, repeated vertices "
+        "removed, shapes crossing 180° split there at the exact geodesic crossing.",
+        "- Z values are dropped (2D lon/lat); non-zero ones are reported with a `RepairWarning`.",
+        "- Mixed geometry types load with a note (an error with `strict=True`).",
+        "- Swapped lat/lon is detected from hemisphere letters, from values beyond ±90, or "
+        "against `region=`; the columns are swapped back with a `SwappedCoordinatesWarning`.",
+        "- CSV cells are read as text first, so `NA`, `null` or `007` stay as written; name "
+        "columns are never turned into numbers.",
+        "- Writing refuses, before any file is touched, text the format would change: letters "
+        "missing from a shapefile's code page, NUL in GPKG/SHP/CSV, NUL and control characters "
+        "in KML, "
+        "DBF limits (10-byte field names, 254-byte values, leading/trailing spaces).",
+        "",
         "| # | case | input | what borderkit does |",
         "|---|------|-------|---------------------|",
     ]
