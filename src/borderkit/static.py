@@ -661,8 +661,6 @@ class _Renderer:
 
     # ---- layers
     def _layer(self, lyr: ResolvedLayer) -> bool:
-        import geopandas as gpd
-
         if not len(lyr.frame):
             return False
         frame = _project(lyr.frame, self.proj, self.clip)
@@ -681,13 +679,13 @@ class _Renderer:
         if len(polys):
             face = _rgba(st.get("fill"), float(st.get("fill_opacity", 1.0))) \
                 if st.get("fill") else "none"
-            gpd.GeoSeries(polys, crs=self.proj.crs).plot(
-                ax=self.ax, facecolor=face, edgecolor=_rgba(st["color"]) if lw else "none",
-                linewidth=lw, linestyle=ls, zorder=z, gid=f"bk-layer-{lyr.id}")
+            self.ax.add_collection(_polygons(
+                polys, facecolor=face, edgecolor=_rgba(st["color"]) if lw else "none",
+                linewidth=lw, linestyle=ls, zorder=z, gid=f"bk-layer-{lyr.id}"), autolim=False)
         if len(lines):
-            gpd.GeoSeries(lines, crs=self.proj.crs).plot(
-                ax=self.ax, color=_rgba(st["color"]), linewidth=max(lw, 0.3), linestyle=ls,
-                zorder=z, gid=f"bk-layer-{lyr.id}", capstyle="round")
+            self.ax.add_collection(_lines(
+                lines, color=_rgba(st["color"]), linewidth=max(lw, 0.3), linestyle=ls,
+                zorder=z, gid=f"bk-layer-{lyr.id}"), autolim=False)
         if len(points):
             marker, size = self._marker(st)
             px, py = shapely.get_x(points), shapely.get_y(points)
@@ -813,7 +811,10 @@ class _Renderer:
         ins.set_xticks([])
         ins.set_yticks([])
         if len(frame):
-            frame.plot(ax=ins, facecolor="#fbf8ef", edgecolor="#8a8a8a", linewidth=0.3)
+            parts = shapely.get_parts(frame.geometry.to_numpy())
+            polys = parts[shapely.get_type_id(parts) == 3]
+            ins.add_collection(_polygons(polys, facecolor="#fbf8ef", edgecolor="#8a8a8a",
+                                         linewidth=0.3), autolim=False)
         ins.add_patch(_rect(x0, y0, x1, y1))
         ins.set_xlim(box[0], box[2])
         ins.set_ylim(box[1], box[3])
@@ -992,6 +993,34 @@ def _anchor(geom: Any, kind: str) -> tuple[float, float] | None:
     p = shapely.line_interpolate_point(longest.boundary if "Polygon" in longest.geom_type
                                        else longest, 0.5, normalized=True)
     return p.x, p.y
+
+
+def _polygons(polys: np.ndarray, **kw: Any) -> Any:
+    """One PatchCollection of polygons (with holes), without geopandas' redraws."""
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+
+    patches = []
+    for poly in shapely.orient_polygons(polys):  # holes wind against the shell: nonzero fill
+        verts, codes = [], []
+        for ring in (poly.exterior, *poly.interiors):
+            xy = np.asarray(ring.coords)
+            if len(xy) < 3:
+                continue
+            verts.append(xy)
+            codes.append(np.full(len(xy), MplPath.LINETO, dtype=np.uint8))
+            codes[-1][0], codes[-1][-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
+        if verts:
+            patches.append(PathPatch(MplPath(np.concatenate(verts), np.concatenate(codes))))
+    return PatchCollection(patches, match_original=False, **kw)
+
+
+def _lines(lines: np.ndarray, **kw: Any) -> Any:
+    from matplotlib.collections import LineCollection
+
+    return LineCollection([np.asarray(g.coords) for g in lines], capstyle="round",
+                          joinstyle="round", **kw)
 
 
 def _halo() -> list[Any]:
