@@ -102,6 +102,7 @@ def _no_temp_files(folder):
 def test_missing_chromium_names_the_install_command_and_the_static_renderer(monkeypatch,
                                                                             tmp_path):
     monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(export, "_bundled_chromium", lambda pw: None)
     monkeypatch.delenv("BORDERKIT_CHROMIUM", raising=False)
     with pytest.raises(MissingDependencyError) as err:
         bk.to_png(PAGE, tmp_path / "x.png")
@@ -350,3 +351,15 @@ def test_export_brief_everything(tmp_path):
     assert report.written["browser.pdf"].name == "brief-browser.pdf"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         p.name for p in report.written.values())
+
+
+@needs_browser
+def test_to_png_works_inside_a_running_event_loop(tmp_path):
+    """Jupyter runs an asyncio loop; Playwright's sync API refuses to run inside one."""
+    import asyncio
+
+    async def in_loop():
+        return bk.to_png(PAGE, tmp_path / "loop.png", width=200, height=120, scale=1)
+
+    out = asyncio.run(in_loop())
+    assert Image.open(out).size == (200, 120)

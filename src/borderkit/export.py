@@ -104,8 +104,9 @@ _READY = "window.borderkitReady === true"
 _SELECTOR = "#bk-map"
 _NO_CHROMIUM = (
     "{what} needs the Chromium browser, which was not found (looked for $BORDERKIT_CHROMIUM, "
-    "'chromium' and 'chromium-browser' on PATH). Install it with `apt-get install chromium` "
-    "(Debian/Ubuntu) or set BORDERKIT_CHROMIUM to its path. To draw the map without a "
+    "'chromium' and 'chromium-browser' on PATH, and Playwright's own). Install it with "
+    "`apt-get install chromium` (Debian/Ubuntu) or `playwright install chromium`, or set "
+    "BORDERKIT_CHROMIUM to its path. To draw the map without a "
     "browser, use borderkit.render_static(spec, 'map.png') (PNG, SVG or PDF)."
 )
 _NO_PLAYWRIGHT = (
@@ -259,7 +260,8 @@ def browser(*, executable: str | os.PathLike[str] | None = None,
     Parameters
     ----------
     executable : str or path-like, optional
-        Chromium to use (see :func:`find_chromium`).
+        Chromium to use (see :func:`find_chromium`). Without one on the system,
+        a Chromium installed by ``playwright install chromium`` is used.
     timeout : float
         Seconds allowed for Chromium to start.
 
@@ -275,8 +277,18 @@ def browser(*, executable: str | os.PathLike[str] | None = None,
         If Chromium does not start.
     """
     sync_playwright = _sync_playwright("PNG/PDF export")
-    exe = find_chromium(executable)
+    missing: MissingDependencyError | None = None
+    try:
+        exe = find_chromium(executable)
+    except MissingDependencyError as err:
+        if executable is not None:
+            raise
+        exe, missing = "", err
     with sync_playwright() as pw:
+        if missing is not None:  # last resort: a Chromium from `playwright install chromium`
+            exe = _bundled_chromium(pw) or ""
+            if not exe:
+                raise missing
         try:
             b = pw.chromium.launch(executable_path=exe, args=list(CHROMIUM_ARGS), headless=True,
                                    timeout=timeout * 1000)
@@ -287,6 +299,14 @@ def browser(*, executable: str | os.PathLike[str] | None = None,
         finally:
             with contextlib.suppress(Exception):
                 b.close()
+
+
+def _bundled_chromium(pw: Any) -> str | None:
+    try:
+        path = pw.chromium.executable_path
+    except Exception:  # noqa: BLE001 - playwright without its browsers
+        return None
+    return path if path and os.path.isfile(path) else None
 
 
 @dataclass
