@@ -631,6 +631,9 @@ class _Renderer:
                    f"Install a CJK font ({_INSTALL_FONTS}) or pass fonts=[...]")
             self.report.append(msg)
             warnings.warn(msg, BorderkitWarning, stacklevel=4)
+        if spec.tiles:
+            self.report.append("web basemap tiles are not drawn in print maps (offline); "
+                               "add a land or countries layer for context")
         self.report.extend(self.r.report)
         return fig
 
