@@ -19,15 +19,23 @@ def scalar_and_array(request):
 
 
 def _border_line(n: int = 2000, seed: int = 7) -> shapely.LineString:
-    """A wiggly random-walk polyline from (73.5, 39.4) to (74.9, 37.2), like a ridge border."""
+    """A meandering line from (73.5, 39.4) to (74.9, 37.2), like a ridge-line border.
+
+    Sideways offsets from the straight line, summed from random waves of all
+    scales, so it wiggles like a border yet never crosses itself.
+    """
     rng = np.random.default_rng(seed)
     t = np.linspace(0.0, 1.0, n)
-    walk = np.cumsum(rng.normal(0.0, 0.004, (n, 2)), axis=0)
-    # pin both ends: subtract the straight line through the walk's end point
-    walk -= t[:, None] * walk[-1]
-    lon = 73.5 + 1.4 * t + walk[:, 0]
-    lat = 39.4 - 2.2 * t + walk[:, 1]
-    return shapely.LineString(np.column_stack([lon, lat]))
+    k = np.arange(1, 301)
+    amp = rng.normal(0.0, 0.12, len(k)) / k
+    phase = rng.uniform(0.0, 2 * np.pi, len(k))
+    offset = (amp[None, :] * np.sin(np.pi * k[None, :] * t[:, None] + phase)).sum(axis=1)
+    offset -= offset[0] + t * (offset[-1] - offset[0])  # pin both ends
+    start, end = np.array([73.5, 39.4]), np.array([74.9, 37.2])
+    along = end - start
+    normal = np.array([-along[1], along[0]]) / np.hypot(*along)
+    xy = start + t[:, None] * along + offset[:, None] * normal
+    return shapely.LineString(xy)
 
 
 def _gbao_like(n: int = 1500, seed: int = 3) -> shapely.Polygon:

@@ -42,7 +42,7 @@ def test_point_buffer_within_tolerance(radius):
     assert np.abs(distance(CENTER, (xy[:, 0], xy[:, 1])).to_numpy() - radius).max() <= 50.0
 
 
-@pytest.mark.parametrize("radius", [50e3, 200e3, 500e3])
+@pytest.mark.parametrize("radius", [5e3, 50e3, 200e3, 500e3])
 def test_polygon_buffer_within_tolerance(gbao_like, radius):
     got = buffer(gbao_like, radius)
     assert got.is_valid and got.contains(gbao_like)

@@ -43,6 +43,7 @@ __all__ = ["buffer", "rings"]
 log = logging.getLogger(__name__)
 
 _MAX_ROUNDS = 8
+_MAX_EDGE_ROUNDS = 40
 _EMPTY = shapely.Polygon()
 
 
@@ -315,29 +316,55 @@ def _buffer_general(geom: shapely.Geometry, r: float, tol: float) -> shapely.Geo
     klon, klat = trans.transform(reach, 0.0, direction="INVERSE")
     k = float(proj.get_factors(((klon + 180.0) % 360.0) - 180.0, klat).parallel_scale)
     r_planar = r * k
-    step = 2.0 * math.acos(max(1.0 - tol / (2.0 * abs(r_planar)), -1.0))
-    quad_segs = int(min(max(math.ceil((math.pi / 2) / step), 4), 1024))
-    guess = shapely.buffer(planar, r_planar, quad_segs=quad_segs)
+    # the guess only needs the right shape: snapping below makes it exact, so a
+    # simplified input and coarse arcs keep GEOS fast; vertices are added where needed
+    planar = shapely.simplify(planar, 0.005 * abs(r_planar), preserve_topology=True)
+    guess = shapely.buffer(planar, r_planar, quad_segs=16)
     if guess.is_empty:
         return _EMPTY
-    guess = shapely.segmentize(guess, max(math.sqrt(4.0 * abs(r_planar) * tol), 1.0))
     guess = transform_geometry(guess, trans, inverse=True)
     rings_xy, layout = _rings_of(guess)
     rings_xy = _fit_rings(rings_xy, index, abs(r), tol)
     result = _polygons_from(rings_xy, layout)
-    if not result.is_valid:
-        # snapping can fold a vertex past a cusp of the boundary: drop the tiny folds
-        result = shapely.buffer(result, 0)
+    for _ in range(2):
+        if result.is_valid:
+            break
+        # vertices settled on both sides of a cusp can fold the ring over itself
+        result = _drop_folds(result, index, r)
         rings_xy, layout = _rings_of(result)
-        rings_xy = _fit_rings(rings_xy, index, abs(r), tol)
-        result = _polygons_from(rings_xy, layout)
-        if not result.is_valid:
-            result = shapely.make_valid(result)
+        result = _polygons_from(_fit_rings(rings_xy, index, abs(r), tol), layout)
+    if not result.is_valid:
+        result = shapely.make_valid(result)
     return _wrap_antimeridian(result) if isinstance(result, shapely.Polygon) else (
         shapely.MultiPolygon([g for p in shapely.get_parts(result)
                               for g in shapely.get_parts(_wrap_antimeridian(p))
                               if isinstance(g, shapely.Polygon)])
     )
+
+
+def _drop_folds(result: shapely.Geometry, index: SegmentIndex, r: float) -> shapely.Geometry:
+    """Rebuild a self-intersecting result from the faces its rings enclose.
+
+    The rings are noded and polygonized; a face is kept when a point inside it
+    lies within the buffer (distance <= r outside the geometry for r > 0, at
+    least -r inside it for r < 0), judged by the exact distance.
+    """
+    rings = [ring for poly in shapely.get_parts(result)
+             for ring in [poly.exterior, *poly.interiors]]
+    noded = shapely.union_all([shapely.LineString(ring.coords) for ring in rings])
+    faces = np.asarray(shapely.get_parts(shapely.polygonize(shapely.get_parts(noded))))
+    if len(faces) == 0:
+        return _EMPTY
+    rep = shapely.get_coordinates(shapely.point_on_surface(faces))
+    if r > 0:
+        d, _, _ = index.query(rep[:, 0], rep[:, 1], boundary=False)
+        keep = d <= r
+    else:
+        d, _, _ = index.query(rep[:, 0], rep[:, 1], boundary=True)
+        keep = index.inside(rep[:, 0], rep[:, 1]) & (d >= -r)
+    if not keep.any():
+        return _EMPTY
+    return shapely.union_all(faces[keep])
 
 
 def _rings_of(geom: shapely.Geometry) -> tuple[list[np.ndarray], list[int]]:
@@ -364,55 +391,192 @@ def _polygons_from(rings_xy: list[np.ndarray], layout: list[int]) -> shapely.Geo
     return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
 
 
-def _snap(
-    lon: np.ndarray, lat: np.ndarray, index: SegmentIndex, r: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Move points along the geodesic from their nearest point of the geometry to distance r.
+def _settle(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    index: SegmentIndex,
+    r: float,
+    tol: float,
+    measured: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Move points to distance r from the geometry (within tol / 4).
 
-    Returns the moved lon, lat and the distance measured before moving.
+    Each point that is off moves along the geodesic ray from its nearest point
+    ``Q`` through it. Along the ray the distance D(t) <= t, so the root lies at
+    t >= r; it is bracketed and found with Newton steps (slope: the cosine
+    between the ray and the direction away from the current nearest point) or
+    bisection. The search stays near the start (a root far along the ray would
+    be on the far side of another part of the geometry); a point with no root
+    there sits at a cusp and goes to :func:`_settle_cusps`.
     """
-    d, qlon, qlat = index.query(lon, lat, boundary=True)
-    az, _, _ = GEOD.inv(qlon, qlat, lon, lat)
-    new_lon, new_lat, _ = GEOD.fwd(qlon, qlat, az, np.full(len(lon), r))
-    # keep longitudes continuous with the input (no jump at +-180)
-    new_lon = lon + (np.asarray(new_lon) - lon + 180.0) % 360.0 - 180.0
-    return new_lon, np.asarray(new_lat), d
+    lon, lat = lon.copy(), lat.copy()
+    d, qlon, qlat = measured if measured is not None else index.query(lon, lat, boundary=True)
+    todo = np.flatnonzero(np.abs(d - r) > tol / 4)
+    if len(todo) == 0:
+        return lon, lat
+    olon, olat = qlon[todo], qlat[todo]
+    az, _, _ = GEOD.inv(olon, olat, lon[todo], lat[todo])
+    az = np.asarray(az)
+    t_cap = r + 2.0 * np.abs(r - d[todo]) + 2.0 * tol
+    t = np.full(len(todo), r)
+    t_lo = np.zeros(len(todo))
+    t_hi = np.full(len(todo), np.inf)
+    cusp: list[tuple[np.ndarray, ...]] = []
+    for _ in range(3 * _MAX_ROUNDS):
+        vlon, vlat, back = GEOD.fwd(olon, olat, az, t)
+        # keep longitudes continuous with the input (no jump at +-180)
+        vlon = lon[todo] + (np.asarray(vlon) - lon[todo] + 180.0) % 360.0 - 180.0
+        lon[todo], lat[todo] = vlon, vlat
+        d, qlon, qlat = index.query(vlon, np.asarray(vlat), boundary=True)
+        off = np.abs(d - r) > tol / 4
+        t_lo = np.where(d < r, np.maximum(t_lo, t), t_lo)
+        t_hi = np.where(d > r, np.minimum(t_hi, t), t_hi)
+        stuck = off & (t_lo >= t_cap)
+        if stuck.any():
+            cusp.append((todo[stuck], olon[stuck], olat[stuck], qlon[stuck], qlat[stuck]))
+            off &= ~stuck
+        if not off.any():
+            break
+        _, to_q, _ = GEOD.inv(qlon[off], qlat[off], vlon[off], vlat[off])
+        slope = np.clip(np.cos(np.radians(np.asarray(back)[off] - np.asarray(to_q))), 0.2, 1.0)
+        todo, olon, olat, az = todo[off], olon[off], olat[off], az[off]
+        t_lo, t_hi, t_cap = t_lo[off], t_hi[off], t_cap[off]
+        t = t[off] + (r - d[off]) / slope
+        outside = (t <= t_lo) | (t >= t_hi)
+        t = np.where(outside, (t_lo + np.minimum(t_hi, t_cap)) / 2, t)
+        t = np.minimum(t, t_cap)
+    else:
+        log.debug("buffer: %d points did not settle on their ray", len(todo))
+    for rows, q1lon, q1lat, q2lon, q2lat in cusp:
+        c_lon, c_lat = _settle_cusps(
+            lon[rows], lat[rows], q1lon, q1lat, q2lon, q2lat, index, r, tol
+        )
+        # accept only a nearby solution (the other crossing of the circles is wrong)
+        dc, _, _ = index.query(c_lon, c_lat, boundary=True)
+        _, _, moved = GEOD.inv(lon[rows], lat[rows], c_lon, c_lat)
+        good = (np.abs(dc - r) <= tol / 2) & (np.asarray(moved) <= 0.5 * r + 10 * tol)
+        lon[rows[good]], lat[rows[good]] = c_lon[good], c_lat[good]
+    return lon, lat
+
+
+def _settle_cusps(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    q1lon: np.ndarray,
+    q1lat: np.ndarray,
+    q2lon: np.ndarray,
+    q2lat: np.ndarray,
+    index: SegmentIndex,
+    r: float,
+    tol: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Place points where two parts of the geometry are both exactly r away.
+
+    Q1 and Q2 are the nearest points of the two parts. Newton's method in two
+    dimensions solves dist(X, Q1) = dist(X, Q2) = r (the gradient of each is the
+    unit vector pointing away from Q at X); the nearest point that the exact
+    search then finds replaces Q1 or Q2, whichever is closer to it, until X is
+    within tol / 4 of r.
+    """
+    lon, lat = lon.copy(), lat.copy()
+    todo = np.arange(len(lon))
+    for _ in range(_MAX_ROUNDS):
+        for _ in range(4):
+            x, y = lon[todo], lat[todo]
+            _, back1, d1 = GEOD.inv(q1lon, q1lat, x, y)
+            _, back2, d2 = GEOD.inv(q2lon, q2lat, x, y)
+            a1 = np.radians(np.asarray(back1) + 180.0)
+            a2 = np.radians(np.asarray(back2) + 180.0)
+            f1, f2 = np.asarray(d1) - r, np.asarray(d2) - r
+            det = np.sin(a1 - a2)
+            ok = np.abs(det) > 1e-6
+            det = np.where(ok, det, 1.0)
+            east = np.where(ok, (-f1 * np.cos(a2) + f2 * np.cos(a1)) / det, 0.0)
+            north = np.where(ok, (-f2 * np.sin(a1) + f1 * np.sin(a2)) / det, 0.0)
+            step = np.minimum(np.hypot(east, north), r)
+            nlon, nlat, _ = GEOD.fwd(x, y, np.degrees(np.arctan2(east, north)), step)
+            lon[todo] = x + (np.asarray(nlon) - x + 180.0) % 360.0 - 180.0
+            lat[todo] = nlat
+        d, qlon, qlat = index.query(lon[todo], lat[todo], boundary=True)
+        off = np.abs(d - r) > tol / 4
+        if not off.any():
+            break
+        todo, qlon, qlat = todo[off], qlon[off], qlat[off]
+        q1lon, q1lat, q2lon, q2lat = q1lon[off], q1lat[off], q2lon[off], q2lat[off]
+        _, _, to1 = GEOD.inv(qlon, qlat, q1lon, q1lat)
+        _, _, to2 = GEOD.inv(qlon, qlat, q2lon, q2lat)
+        first = np.asarray(to1) <= np.asarray(to2)
+        q1lon, q1lat = np.where(first, qlon, q1lon), np.where(first, qlat, q1lat)
+        q2lon, q2lat = np.where(first, q2lon, qlon), np.where(first, q2lat, qlat)
+    else:
+        log.debug("buffer: %d cusp points did not settle", len(todo))
+    return lon, lat
 
 
 def _fit_rings(
     rings_xy: list[np.ndarray], index: SegmentIndex, r: float, tol: float
 ) -> list[np.ndarray]:
-    """Snap every vertex to distance r, then add vertices until every midpoint fits too."""
+    """Snap every vertex to distance r, then add vertices until every midpoint fits too.
+
+    Only the edges next to an added vertex are checked again, so the loop stays
+    cheap while it closes in on cusps of the boundary (halving the gap each round).
+    """
     if not rings_xy:
         return rings_xy
     sizes = [len(ring) for ring in rings_xy]
     xy = np.concatenate(rings_xy)
-    todo = np.arange(len(xy))
-    for _ in range(_MAX_ROUNDS):
-        if len(todo) == 0:
-            break
-        lon, lat, d = _snap(xy[todo, 0], xy[todo, 1], index, r)
-        off = np.abs(d - r) > tol / 4
-        todo = todo[off]
-        xy[todo, 0], xy[todo, 1] = lon[off], lat[off]
-    rings_xy = np.split(xy, np.cumsum(sizes)[:-1])
-    for _ in range(_MAX_ROUNDS):
-        mids = [(ring + np.roll(ring, -1, axis=0)) / 2 for ring in rings_xy]
-        sizes = [len(m) for m in mids]
+    lon, lat = _settle(xy[:, 0], xy[:, 1], index, r, tol)
+    rings_xy = np.split(np.column_stack([lon, lat]), np.cumsum(sizes)[:-1])
+    checks = [np.ones(len(ring), dtype=bool) for ring in rings_xy]
+    for _ in range(_MAX_EDGE_ROUNDS):
+        mids, ends, edges = [], [], []
+        for ring, check in zip(rings_xy, checks, strict=True):
+            edge = np.flatnonzero(check)
+            nxt = (edge + 1) % len(ring)
+            mids.append((ring[edge] + ring[nxt]) / 2)
+            ends.append(np.hstack([ring[edge], ring[nxt]]))
+            edges.append(edge)
         mid = np.concatenate(mids)
-        lon, lat, d = _snap(mid[:, 0], mid[:, 1], index, r)
-        bad = np.abs(d - r) > tol * 0.9
-        if not bad.any():
+        if len(mid) == 0:
             break
-        out, pos = [], 0
-        for ring, size in zip(rings_xy, sizes, strict=True):
-            sel = np.flatnonzero(bad[pos:pos + size])
-            if len(sel):
-                new = np.column_stack([lon[pos + sel], lat[pos + sel]])
-                ring = np.insert(ring, sel + 1, new, axis=0)
-            out.append(ring)
-            pos += size
-        rings_xy = out
+        d, qlon, qlat = index.query(mid[:, 0], mid[:, 1], boundary=True)
+        bad = np.abs(d - r) > tol * 0.9
+        new_lon, new_lat = _settle(
+            mid[bad, 0], mid[bad, 1], index, r, tol, (d[bad], qlon[bad], qlat[bad])
+        )
+        # an edge cutting the inner corner of a cusp (midpoint too far): put a
+        # vertex on the cusp itself, where both parts of the geometry are r away
+        end = np.concatenate(ends)[bad]
+        over = np.flatnonzero(d[bad] > r)
+        if len(over):
+            _, qa_lon, qa_lat = index.query(end[over, 0], end[over, 1], boundary=True)
+            _, qb_lon, qb_lat = index.query(end[over, 2], end[over, 3], boundary=True)
+            _, _, gap = GEOD.inv(qa_lon, qa_lat, qb_lon, qb_lat)
+            _, _, edge_len = GEOD.inv(end[over, 0], end[over, 1], end[over, 2], end[over, 3])
+            edge_len = np.asarray(edge_len)
+            cusp = np.asarray(gap) > 2.0 * edge_len
+            rows = over[cusp]
+            start = mid[bad][rows]
+            c_lon, c_lat = _settle_cusps(
+                start[:, 0], start[:, 1], qa_lon[cusp], qa_lat[cusp],
+                qb_lon[cusp], qb_lat[cusp], index, r, tol,
+            )
+            # keep a cusp point only if it is good and near the edge it splits
+            dc, _, _ = index.query(c_lon, c_lat, boundary=True)
+            _, _, moved = GEOD.inv(start[:, 0], start[:, 1], c_lon, c_lat)
+            good = (np.abs(dc - r) <= tol / 2) & (np.asarray(moved) <= edge_len[cusp])
+            new_lon[rows[good]], new_lat[rows[good]] = c_lon[good], c_lat[good]
+        pos = 0
+        new_pos = np.cumsum(bad) - 1
+        for k, edge in enumerate(edges):
+            sel = np.flatnonzero(bad[pos:pos + len(edge)])
+            at = edge[sel]
+            new = np.column_stack([new_lon[new_pos[pos + sel]], new_lat[new_pos[pos + sel]]])
+            check = np.zeros(len(rings_xy[k]), dtype=bool)
+            check[at] = True  # the first half of a split edge ...
+            rings_xy[k] = np.insert(rings_xy[k], at + 1, new, axis=0)
+            checks[k] = np.insert(check, at + 1, True)  # ... and the second half
+            pos += len(edge)
     else:
         log.warning("buffer: some edges still exceed the %g m tolerance", tol)
     return rings_xy
