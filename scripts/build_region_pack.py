@@ -907,7 +907,7 @@ def main(argv: list[str] | None = None) -> int:
     layers = {
         "countries": (
             country_rows,
-            ["iso3", "name", "area_m2", *PROV_COLS],
+            ["id", "iso3", "name", "area_m2", *PROV_COLS],
             "Current national boundaries of Tajikistan and its neighbours (clipped)",
             ["geo-maps"],
             "ODbL-1.0",
