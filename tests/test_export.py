@@ -6,6 +6,7 @@ only when no Chromium is installed (CI installs Debian's ``chromium``).
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import math
 import re
@@ -21,6 +22,7 @@ import shapely
 
 import borderkit as bk
 from borderkit import export
+from borderkit.buffer import buffer as geodesic_buffer
 from borderkit.errors import ExportError, MissingDependencyError, RenderError, SpecError
 
 Image = pytest.importorskip("PIL.Image")
@@ -212,7 +214,7 @@ def derived():
     ceded = gpd.GeoDataFrame({"name": ["Ceded 2011"]}, geometry=[shapely.box(74.4, 37.4, 74.9,
                                                                              37.9)],
                              crs="EPSG:4326")
-    buf = bk.buffer(gpd.GeoSeries([shapely.Point(FACILITY)], crs="EPSG:4326"), 20_000)
+    buf = geodesic_buffer(gpd.GeoSeries([shapely.Point(FACILITY)], crs="EPSG:4326"), 20_000)
     spec = brief(
         layers=[*brief().layers, bk.Layer(ceded, kind="ceded_area", name="Ceded area"),
                 bk.Layer(buf, kind="buffer", name="20 km buffer")],
@@ -361,5 +363,7 @@ def test_to_png_works_inside_a_running_event_loop(tmp_path):
     async def in_loop():
         return bk.to_png(PAGE, tmp_path / "loop.png", width=200, height=120, scale=1)
 
-    out = asyncio.run(in_loop())
+    # in a thread of its own: this thread may already run Playwright's loop (the fixture)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        out = pool.submit(asyncio.run, in_loop()).result()
     assert Image.open(out).size == (200, 120)

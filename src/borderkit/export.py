@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import logging
 import os
 import shutil
@@ -149,12 +150,9 @@ class ExportReport:
         return not self.failed
 
     def merge(self, other: ExportReport, prefix: str = "") -> None:
-        for key, value in other.written.items():
-            self.written[prefix + key] = value
-        for key, value in other.failed.items():
-            self.failed[prefix + key] = value
-        for key, value in other.errors.items():
-            self.errors[prefix + key] = value
+        self.written.update({prefix + k: path for k, path in other.written.items()})
+        self.failed.update({prefix + k: why for k, why in other.failed.items()})
+        self.errors.update({prefix + k: err for k, err in other.errors.items()})
         self.notes.extend(n for n in other.notes if n not in self.notes)
         self.seconds.update({prefix + k: v for k, v in other.seconds.items()})
 
@@ -773,7 +771,7 @@ def export_brief(
             return static.save_figure(fig[0], paths[f], format=f.rsplit(".", 1)[-1], dpi=dpi)
 
         for f in static_formats:
-            report._run(f, lambda f=f: draw(f))
+            report._run(f, functools.partial(draw, f))
         if fig:
             report.notes.extend(n for n in fig[0].borderkit.report if n not in report.notes)
     layer_formats = [f for f in wanted if f in LAYER_FORMATS]
@@ -924,11 +922,9 @@ def write_layers(
                 key = lid if fmt == "gpkg" or name in names else name
                 names[key] = frame
             path = folder / f"{basename}-layers{suffix}"
-            report._run(f"layers.{fmt}", lambda path=path, names=names: _io.write_layer(
-                names, path))
+            report._run(f"layers.{fmt}", functools.partial(_io.write_layer, names, path))
         else:
             for lid, _name, frame in chosen:
                 path = folder / f"{basename}-{lid}{suffix}"
-                report._run(f"{lid}.{fmt}", lambda path=path, frame=frame: _io.write_layer(
-                    frame, path))
+                report._run(f"{lid}.{fmt}", functools.partial(_io.write_layer, frame, path))
     return report._finish(on_error, f"writing the layers of {resolved.title!r}")

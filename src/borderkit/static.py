@@ -92,7 +92,7 @@ _MARKER_GAIN = {"*": 1.45, "^": 1.15, "X": 1.1, "D": 0.9}
 
 _METADATA = {"png": None, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
 
-_RC = {
+_RC: dict[str, Any] = {
     "svg.hashsalt": "borderkit",
     "svg.fonttype": "path",
     "pdf.fonttype": 3,  # Type 3 subsets: 42 takes seconds to subset the CJK .ttc
@@ -311,7 +311,8 @@ def _finite_box(xs: np.ndarray, ys: np.ndarray, what: str) -> tuple[float, float
     return float(xs[ok].min()), float(ys[ok].min()), float(xs[ok].max()), float(ys[ok].max())
 
 
-def _fit_aspect(box: tuple[float, float, float, float], aspect: float) -> tuple[float, ...]:
+def _fit_aspect(box: tuple[float, float, float, float],
+                aspect: float) -> tuple[float, float, float, float]:
     """Grow *box* (x0, y0, x1, y1) around its centre to width/height == aspect."""
     x0, y0, x1, y1 = box
     w, h = max(x1 - x0, 1e-9), max(y1 - y0, 1e-9)
@@ -325,7 +326,7 @@ def _fit_aspect(box: tuple[float, float, float, float], aspect: float) -> tuple[
 
 def _lonlat_box(proj: _Proj, extent: Sequence[float], grow: float) -> tuple[float, ...]:
     """A lon/lat box covering a map extent, grown by a fraction of its size."""
-    lon, lat = proj.lonlat(*_ring(*extent))
+    lon, lat = proj.lonlat(*_ring(extent[0], extent[1], extent[2], extent[3]))
     x0, y0, x1, y1 = _finite_box(lon, lat, "the map extent")
     dx, dy = (x1 - x0) * grow + 0.5, (y1 - y0) * grow + 0.5
     return max(x0 - dx, -180.0), max(y0 - dy, -89.9), min(x1 + dx, 180.0), min(y1 + dy, 89.9)
@@ -417,7 +418,7 @@ def render_static(
     import matplotlib
 
     families = font_families(fonts)
-    with matplotlib.rc_context({**_RC, "font.family": families}):
+    with matplotlib.rc_context(_rc(families)):
         with warnings.catch_warnings():
             # our own glyph check below reports missing glyphs once, with the fix
             warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from",
@@ -463,10 +464,15 @@ def save_figure(
 
     fmt = _format_for(path, format)
     families = getattr(getattr(fig, "borderkit", None), "fonts", None) or font_families()
-    with matplotlib.rc_context({**_RC, "font.family": families}), warnings.catch_warnings():
+    with matplotlib.rc_context(_rc(families)), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from",
                                 category=UserWarning)
         return _save(fig, path, fmt, _check_dpi(dpi if dpi is not None else fig.dpi))
+
+
+def _rc(families: Sequence[str]) -> Any:
+    """matplotlib settings for drawing and saving a map (fonts, deterministic output)."""
+    return {**_RC, "font.family": list(families)}
 
 
 def _save(fig: Any, path: str | os.PathLike[str], fmt: str, dpi: float) -> Path:
@@ -578,7 +584,7 @@ class _Renderer:
             raise ExportError(f"figsize={self.figsize!r} leaves no room for the map; "
                               "make the figure larger")
         fig = Figure(figsize=(w_in, h_in), dpi=self.dpi)
-        FigureCanvasAgg(fig)
+        canvas = FigureCanvasAgg(fig)
         self.fig = fig
         ax = fig.add_axes((_MARGIN / w_in, bottom / h_in, map_w / w_in, map_h / h_in))
         self.ax = ax
@@ -595,10 +601,10 @@ class _Renderer:
         self.extent = extent
         self.clip = _lonlat_box(self.proj, extent, 0.25)
         clon, clat = self.proj.lonlat((extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2)
-        self.info = StaticInfo(crs=self.proj.crs, extent=tuple(extent),
+        self.info = StaticInfo(crs=self.proj.crs, extent=extent,
                                centre=(float(clon), float(clat)), fonts=list(self.families),
                                report=self.report)
-        fig.borderkit = self.info
+        fig.borderkit = self.info  # type: ignore[attr-defined]
 
         self._title(top, w_in, h_in)
         y = (bottom - 0.1) / h_in
@@ -615,7 +621,7 @@ class _Renderer:
         self._limits()
         ax.set_xlabel("")
         ax.set_ylabel("")
-        renderer = fig.canvas.get_renderer()
+        renderer = canvas.get_renderer()
         if spec.inset and self.r.inset is not None:
             self._inset()
         if spec.scale_bar:
@@ -723,8 +729,9 @@ class _Renderer:
         from . import measure
 
         lon, lat = self.proj.lonlat([x - length / 2, x + length / 2], [y, y])
-        return float(measure.distance((float(lon[0]), float(lat[0])),
-                                      (float(lon[1]), float(lat[1]))))
+        metres: Any = measure.distance((float(lon[0]), float(lat[0])),
+                                       (float(lon[1]), float(lat[1])))
+        return float(metres)
 
     def _scale_bar(self) -> None:
         x0, y0, x1, y1 = self.extent
@@ -797,9 +804,12 @@ class _Renderer:
         half = max(x1 - x0, y1 - y0) / 2
         half = min(max(half * 5, 900_000.0), 4_000_000.0)
         box = _fit_aspect((cx - half, cy - half, cx + half, cy + half), 1.25)
+        inset = self.r.inset
+        if inset is None:
+            return
         try:
             clip = _lonlat_box(self.proj, box, 0.1)
-            frame = _project(gpd.GeoDataFrame(geometry=self.r.inset.geometry,
+            frame = _project(gpd.GeoDataFrame(geometry=inset.geometry,
                                               crs="EPSG:4326"), self.proj, clip)
         except Exception as err:  # noqa: BLE001 - the inset is decoration
             self.report.append(f"inset map left out: {err}")
@@ -836,6 +846,7 @@ class _Renderer:
                 continue
             lw = float(st.get("weight") or 0) * self.px_pt
             ls = self._dash(st.get("dash"))
+            h: Any
             if st["geom"] == "polygon":
                 h = Patch(facecolor=_rgba(st.get("fill"), float(st.get("fill_opacity", 1)))
                           if st.get("fill") else "none", edgecolor=_rgba(st["color"]),
@@ -878,8 +889,6 @@ class _Renderer:
 
     # ---- labels
     def _labels(self, drawn: list[ResolvedLayer], renderer: Any) -> None:
-        from matplotlib.transforms import Bbox
-
         ax = self.ax
         to_px = ax.transData
         pt = self.fig.dpi / 72.0
@@ -895,7 +904,7 @@ class _Renderer:
                 e = ob.get_window_extent(renderer)
                 blocked.append((e.x0, e.y0, e.x1, e.y1))
         frame = ax.get_window_extent(renderer)
-        jobs = []
+        jobs: list[tuple[Any, ...]] = []
         for lyr in drawn:
             if not lyr.labels or not lyr.label_column:
                 continue
@@ -923,12 +932,12 @@ class _Renderer:
                               textcoords="offset points", fontsize=size, zorder=150,
                               color="#111111", path_effects=_halo(),
                               annotation_clip=False, gid=f"bk-label-{lyr.id}")
-            best, best_cost = None, math.inf
+            best: tuple[Any, ...] | None = None
+            best_cost = math.inf
             for dist, (ux, uy, ha, va) in _CANDIDATES:
                 off = (ux * (gap + dist), uy * (gap + dist))
                 ann.xyann = off
-                ann.set_ha(ha)
-                ann.set_va(va)
+                ann.set(horizontalalignment=ha, verticalalignment=va)
                 e = ann.get_window_extent(renderer)
                 box = (e.x0 - 1.5, e.y0 - 1.5, e.x1 + 1.5, e.y1 + 1.5)
                 cost = _overlap(box, blocked)
@@ -939,10 +948,11 @@ class _Renderer:
                     best, best_cost = (off, ha, va, box, dist), cost
                 if cost < 0.5:  # candidates come in order of preference: take the first free
                     break
+            if best is None:  # no candidates: cannot happen, _CANDIDATES is not empty
+                continue
             off, ha, va, box, dist = best
             ann.xyann = off
-            ann.set_ha(ha)
-            ann.set_va(va)
+            ann.set(horizontalalignment=ha, verticalalignment=va)
             if dist > 0:
                 ax.annotate("", xy=(x, y), xycoords="data", xytext=off,
                             textcoords="offset points", zorder=149,
@@ -953,7 +963,7 @@ class _Renderer:
                 self.report.append(f"label {text!r} ({lyr.name}) overlaps other map text")
             blocked.append(box)
             key = text if text not in self.info.labels else f"{text} ({lyr.id})"
-            self.info.labels[key] = tuple(float(v) for v in Bbox.from_extents(*box).extents)
+            self.info.labels[key] = (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
 
 
 # unit offsets (right, up) and alignment, by preference; then the same farther out (extra
@@ -967,7 +977,7 @@ _DIRS = (
 _CANDIDATES = [(dist, d) for dist in (0.0, 8.0, 18.0, 30.0, 45.0) for d in _DIRS]
 
 
-def _overlap(box: tuple[float, ...], blocked: list[tuple[float, ...]]) -> float:
+def _overlap(box: Sequence[float], blocked: Sequence[Sequence[float]]) -> float:
     if not blocked:
         return 0.0
     arr = np.asarray(blocked)
