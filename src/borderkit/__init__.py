@@ -44,6 +44,7 @@ _LAZY: dict[str, str] = {
     "events": "data",
     "border": "data",
     "region": "data",
+    "attribution": "data",
     # load: user files
     "read_layer": "io",
     "write_layer": "io",

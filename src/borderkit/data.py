@@ -1,0 +1,611 @@
+"""The shipped region pack: Tajikistan, its neighbours, borders, places and events.
+
+The layers live in ``data/geo/`` of the repository and in ``borderkit/_data/geo``
+of an installed wheel; ``datapackage.json`` next to them (Frictionless Data
+Package) records each file's sha256, feature count, geometry type, sources,
+licenses and attribution. Every file is checked against its sha256 the first
+time it is read in a process.
+
+Lookups (:func:`load`, :func:`place`, :func:`region`, :func:`border`) are
+forgiving: case, accents, dashes and spacing do not matter, and aliases in
+Tajik, Russian and Chinese work. An unknown name raises
+:class:`~borderkit.errors.DatasetNotFoundError` listing close matches.
+
+Every function returns a :class:`geopandas.GeoDataFrame` in EPSG:4326 (lon, lat)
+with a fresh ``RangeIndex``; the caller may modify it freely.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from .errors import DataError, DatasetNotFoundError
+
+__all__ = [
+    "datasets",
+    "load",
+    "places",
+    "place",
+    "events",
+    "border",
+    "region",
+    "attribution",
+]
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "datapackage.json"
+PLACE_KINDS = ("capital", "checkpoint", "facility", "town", "base", "tripoint", "airport")
+
+# forgiving layer names -> manifest name
+_LAYER_ALIASES = {
+    "country": "countries",
+    "national": "countries",
+    "admin": "admin1",
+    "admin 1": "admin1",
+    "regions": "admin1",
+    "region": "admin1",
+    "provinces": "admin1",
+    "oblasts": "admin1",
+    "border": "borders",
+    "border lines": "borders",
+    "historical": "historical_border",
+    "historical borders": "historical_border",
+    "old border": "historical_border",
+    "pre2011 border": "historical_border",
+    "ceded": "ceded_area",
+    "ceded areas": "ceded_area",
+    "place": "places",
+    "points": "places",
+    "event": "events",
+}
+
+# extra names for the countries of the pack (ISO 3166-1 alpha-2, common, Tajik/Russian/Chinese)
+_COUNTRY_ALIASES = {
+    "TJK": [
+        "TJ",
+        "Tojikiston",
+        "Тоҷикистон",
+        "Таджикистан",
+        "塔吉克斯坦",
+        "Republic of Tajikistan",
+    ],
+    "CHN": ["CN", "PRC", "People's Republic of China", "Хитой", "Китай", "中国", "中华人民共和国"],
+    "AFG": ["AF", "Afghanistan", "Afghonistan", "Афғонистон", "Афганистан", "阿富汗"],
+    "KGZ": [
+        "KG",
+        "Kyrgyz Republic",
+        "Kirghizia",
+        "Қирғизистон",
+        "Киргизия",
+        "Кыргызстан",
+        "吉尔吉斯斯坦",
+    ],
+    "UZB": ["UZ", "Uzbekiston", "Ӯзбекистон", "Узбекистан", "乌兹别克斯坦"],
+    "PAK": ["PK", "Pokiston", "Покистон", "Пакистан", "巴基斯坦"],
+}
+
+_DASHES = re.compile(r"[\u2010-\u2015\u2212_\-/]+")
+_PUNCT = re.compile(r"[^\w\s]+")
+_SPACES = re.compile(r"\s+")
+
+
+# --------------------------------------------------------------------------- locating files
+
+
+@lru_cache(maxsize=1)
+def _data_dir() -> Path:
+    """The folder holding datapackage.json: the wheel's copy first, else the checkout's."""
+    try:
+        packaged = resources.files("borderkit").joinpath("_data", "geo")
+        if packaged.joinpath(MANIFEST).is_file():
+            return Path(str(packaged))
+    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):  # pragma: no cover
+        pass
+    checkout = Path(__file__).resolve().parents[2] / "data" / "geo"
+    if (checkout / MANIFEST).is_file():
+        return checkout
+    raise DataError(
+        "the borderkit region pack is missing: neither borderkit/_data/geo/"
+        f"{MANIFEST} (installed wheel) nor {checkout / MANIFEST} (checkout) exists; "
+        "reinstall borderkit"
+    )
+
+
+@lru_cache(maxsize=1)
+def _manifest() -> dict[str, dict[str, Any]]:
+    path = _data_dir() / MANIFEST
+    try:
+        package = json.loads(path.read_text(encoding="utf-8"))
+        return {res["name"]: res for res in package["resources"]}
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise DataError(f"cannot read the data manifest {str(path)!r}: {err}; reinstall") from err
+
+
+_verified: set[str] = set()
+_verify_lock = threading.Lock()
+
+
+def _verified_path(name: str) -> Path:
+    """Path of layer *name*, after checking its sha256 once per process."""
+    res = _manifest()[name]
+    path = _data_dir() / res["path"]
+    with _verify_lock:
+        if name in _verified:
+            return path
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as err:
+            raise DataError(
+                f"shipped layer {name!r}: cannot read {str(path)!r} ({err.strerror or err}); "
+                "reinstall borderkit"
+            ) from err
+        expected = str(res["hash"]).removeprefix("sha256:")
+        if digest != expected:
+            raise DataError(
+                f"shipped layer {name!r}: {str(path)!r} has sha256 {digest}, but the manifest "
+                f"says {expected}; the file was modified. Reinstall borderkit, or rebuild the "
+                "pack with scripts/build_region_pack.py"
+            )
+        _verified.add(name)
+    return path
+
+
+@lru_cache(maxsize=16)
+def _read(name: str) -> gpd.GeoDataFrame:
+    path = _verified_path(name)
+    res = _manifest()[name]
+    # Parsed here rather than by GDAL so that text stays text (GDAL would turn ISO dates
+    # into timestamps) and the columns are exactly the ones written.
+    try:
+        features = json.loads(path.read_text(encoding="utf-8"))["features"]
+        frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise DataError(f"shipped layer {name!r}: cannot parse {str(path)!r}: {err}") from err
+    columns = [c for c in res.get("columns", []) if c in frame.columns]
+    extra = [c for c in frame.columns if c not in columns and c != "geometry"]
+    frame = frame[[*columns, *extra, "geometry"]]
+    log.debug("loaded shipped layer %s (%d features) from %s", name, len(frame), path)
+    return frame
+
+
+# --------------------------------------------------------------------------- name folding
+
+
+def _fold(text: str) -> str:
+    """Case-, accent-, dash- and space-insensitive key (NFKD, combining marks dropped)."""
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = _DASHES.sub(" ", stripped.casefold())
+    stripped = _PUNCT.sub("", stripped)
+    return _SPACES.sub(" ", stripped).strip()
+
+
+def _names(text: Any) -> list[str]:
+    """Split a '; '-separated alt_names value (or a list) into names."""
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return []
+    if isinstance(text, str):
+        return [t.strip() for t in text.split(";") if t.strip()]
+    return [str(t) for t in text]
+
+
+def _lookup(
+    query: Any, keys: dict[str, list[int]], labels: list[str], *, what: str, hint: str
+) -> int:
+    """Row position for *query* in *keys* (folded name -> rows); errors list close matches."""
+    if not isinstance(query, str) or not query.strip():
+        raise DatasetNotFoundError(f"{what} name must be a non-empty string, got {query!r}")
+    folded = _fold(query)
+    rows = keys.get(folded)
+    if rows and len(set(rows)) == 1:
+        return rows[0]
+    if rows:
+        options = ", ".join(sorted({labels[r] for r in rows}))
+        raise DatasetNotFoundError(
+            f"{what} {query!r} is ambiguous: it matches {options}; use the id instead"
+        )
+    close = difflib.get_close_matches(folded, list(keys), n=8, cutoff=0.6)
+    suggestions = list(dict.fromkeys(labels[keys[c][0]] for c in close))[:5]
+    near = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+    raise DatasetNotFoundError(f"no {what} named {query!r}{near} ({hint})")
+
+
+def _index(frame: pd.DataFrame, columns: Iterable[str], alias_column: str | None) -> dict:
+    """Folded names -> row positions; earlier columns win over later ones."""
+    keys: dict[str, list[int]] = {}
+    tiers: list[dict[str, list[int]]] = []
+    for col in [*columns, alias_column]:
+        if col is None or col not in frame.columns:
+            continue
+        tier: dict[str, list[int]] = {}
+        for pos, value in enumerate(frame[col].tolist()):
+            values = _names(value) if col == alias_column else [value]
+            for v in values:
+                if v is None or (isinstance(v, float) and pd.isna(v)) or not str(v).strip():
+                    continue
+                tier.setdefault(_fold(str(v)), []).append(pos)
+                short = re.sub(r"\s*\(.*?\)\s*", " ", str(v)).strip()
+                if short and short != str(v):
+                    tier.setdefault(_fold(short), []).append(pos)
+        tiers.append(tier)
+    for tier in tiers:
+        for key, rows in tier.items():
+            keys.setdefault(key, rows)
+    return keys
+
+
+def _one(frame: gpd.GeoDataFrame, pos: int) -> gpd.GeoDataFrame:
+    return frame.iloc[[pos]].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def datasets() -> pd.DataFrame:
+    """List the shipped layers with their license, attribution and contents.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per layer with columns ``name``, ``title``, ``geometry_type``,
+        ``feature_count``, ``license``, ``attribution``, ``file`` (name inside the
+        data folder), ``sha256`` and ``sources`` (package and version, '; '-separated).
+
+    Raises
+    ------
+    DataError
+        If the manifest is missing or unreadable (a broken installation).
+
+    Examples
+    --------
+    >>> import borderkit
+    >>> table = borderkit.datasets()
+    >>> "ceded_area" in set(table["name"])
+    True
+    >>> table.set_index("name").loc["places", "geometry_type"]
+    'Point'
+    """
+    rows = []
+    for name, res in _manifest().items():
+        sources = [
+            f"{s['package']} {s['version']}" if "package" in s else s.get("title", "")
+            for s in res.get("sources", [])
+        ]
+        rows.append(
+            {
+                "name": name,
+                "title": res.get("title", ""),
+                "geometry_type": res.get("geometry_type", ""),
+                "feature_count": int(res.get("feature_count", 0)),
+                "license": "; ".join(x["name"] for x in res.get("licenses", [])),
+                "attribution": res.get("attribution", ""),
+                "file": res["path"],
+                "sha256": str(res.get("hash", "")).removeprefix("sha256:"),
+                "sources": "; ".join(sources),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _layer_name(name: Any) -> str:
+    names = list(_manifest())
+    if not isinstance(name, str) or not name.strip():
+        raise DatasetNotFoundError(
+            f"layer name must be a non-empty string, got {name!r}; known layers: {', '.join(names)}"
+        )
+    folded = _fold(name)
+    by_fold = {_fold(n): n for n in names}
+    hit = by_fold.get(folded) or by_fold.get(folded.replace(" ", "")) or _LAYER_ALIASES.get(folded)
+    if hit is None and folded.endswith("s"):
+        hit = by_fold.get(folded[:-1])
+    if hit in _manifest():
+        return hit
+    close = difflib.get_close_matches(folded, [*by_fold, *_LAYER_ALIASES], n=3, cutoff=0.5)
+    guesses = list(dict.fromkeys(by_fold.get(c) or _LAYER_ALIASES[c] for c in close))
+    near = f"did you mean {', '.join(guesses)}? " if guesses else ""
+    raise DatasetNotFoundError(
+        f"no shipped layer named {name!r}; {near}known layers: {', '.join(names)}"
+    )
+
+
+def load(name: str, /) -> gpd.GeoDataFrame:
+    """Load a shipped layer by name, after checking its sha256 against the manifest.
+
+    Parameters
+    ----------
+    name : str
+        Layer name as listed by :func:`datasets` (``countries``, ``admin1``,
+        ``borders``, ``historical_border``, ``ceded_area``, ``places``,
+        ``events``). Case, spaces and dashes do not matter, and a few aliases
+        work (``"regions"``, ``"Admin-1"``, ``"ceded"``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The layer in EPSG:4326 (lon, lat), columns in manifest order. Lengths
+        are in metres (``length_m``), areas in square metres (``area_m2``),
+        uncertainty radii in metres (``precision_m``).
+
+    Raises
+    ------
+    DatasetNotFoundError
+        If no layer has that name; the message lists close matches.
+    DataError
+        If the file is missing or its sha256 differs from the manifest.
+
+    Examples
+    --------
+    >>> import borderkit
+    >>> borders = borderkit.load("borders")
+    >>> sorted(borders["id"])
+    ['AFG-TJK', 'CHN-TJK', 'KGZ-TJK', 'TJK-UZB']
+    >>> borderkit.load("Admin-1").crs.to_epsg()
+    4326
+    """
+    return _read(_layer_name(name)).copy()
+
+
+def places(*, kind: str | None = None) -> gpd.GeoDataFrame:
+    """The curated places of the brief, optionally only one kind.
+
+    Each row has ``id``, ``name``, ``alt_names`` ('; '-separated Tajik, Russian
+    and Chinese spellings), ``kind``, ``lon``, ``lat``, ``precision_m`` (an
+    uncertainty radius in metres), ``confidence`` (high/medium/low),
+    ``source_title``, ``source_url``, ``source_date`` and ``note``. Points
+    known only to the village or district level have a large ``precision_m``
+    and say so in ``note``.
+
+    Parameters
+    ----------
+    kind : str, optional
+        One of ``capital``, ``checkpoint``, ``facility``, ``town``, ``base``,
+        ``tripoint``, ``airport``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Points in EPSG:4326.
+
+    Raises
+    ------
+    DataError
+        If *kind* is not one of the allowed values.
+
+    Examples
+    --------
+    >>> import borderkit
+    >>> list(borderkit.places(kind="checkpoint")["id"])
+    ['kulma-pass']
+    """
+    frame = load("places")
+    if kind is None:
+        return frame
+    if kind not in PLACE_KINDS:
+        raise DataError(f"kind={kind!r} is not a place kind; use one of {', '.join(PLACE_KINDS)}")
+    return frame[frame["kind"] == kind].reset_index(drop=True)
+
+
+def place(name: str, /) -> gpd.GeoDataFrame:
+    """One place by id, name or alternative name (any script, case and accents ignored).
+
+    Parameters
+    ----------
+    name : str
+        For example ``"kulma-pass"``, ``"Kulma"``, ``"Qolma"``, ``"卡拉苏口岸"``,
+        ``"khorog"``, ``"Душанбе"``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A one-row frame (same columns as :func:`places`), so that the CRS and
+        the provenance columns travel with the point. Use
+        ``place(name).geometry.iloc[0]`` for the shapely point.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        If nothing matches (the message lists close matches) or the name is
+        ambiguous.
+
+    Examples
+    --------
+    >>> import borderkit
+    >>> kulma = borderkit.place("qolma")
+    >>> kulma["id"].iloc[0], bool(kulma["precision_m"].iloc[0] <= 500)
+    ('kulma-pass', True)
+    >>> borderkit.place("КУЛОБ")["id"].iloc[0]
+    'kulob'
+    """
+    frame = load("places")
+    keys = _index(frame, ["id", "name"], "alt_names")
+    labels = [f"{n} ({i})" for n, i in zip(frame["name"], frame["id"], strict=True)]
+    pos = _lookup(name, keys, labels, what="place", hint="see borderkit.places() for all places")
+    return _one(frame, pos)
+
+
+def events() -> gpd.GeoDataFrame:
+    """The dated events of the brief, each tied to a place (``place_id``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Points (the place's location) with ``id``, ``date`` (ISO 8601),
+        ``place_id``, ``title``, ``description``, ``value_usd``, source columns,
+        and the place's ``precision_m`` and ``confidence``.
+
+    Examples
+    --------
+    >>> import borderkit
+    >>> list(borderkit.events()["date"])
+    ['2020-05-10', '2020-05-14']
+    """
+    return load("events")
+
+
+def _country_index() -> tuple[dict[str, list[int]], list[str], list[str]]:
+    countries = _read("countries")
+    iso = countries["iso3"].tolist()
+    aliases = ["; ".join(_COUNTRY_ALIASES.get(code, [])) for code in iso]
+    frame = pd.DataFrame({"iso3": iso, "name": countries["name"], "alias": aliases})
+    keys = _index(frame, ["iso3", "name"], "alias")
+    labels = [f"{n} ({c})" for n, c in zip(frame["name"], iso, strict=True)]
+    return keys, labels, iso
+
+
+def _country(query: Any) -> str:
+    keys, labels, iso = _country_index()
+    pos = _lookup(
+        query, keys, labels, what="country", hint=f"countries in the pack: {', '.join(iso)}"
+    )
+    return iso[pos]
+
+
+def border(a: str, b: str | None = None, /, *, historical: bool = False) -> gpd.GeoDataFrame:
+    """The border line between two countries, in either order.
+
+    Parameters
+    ----------
+    a, b : str
+        ISO 3166-1 alpha-3 or alpha-2 codes or country names (English, Tajik,
+        Russian, Chinese), in any order: ``border("China", "Tajikistan")``,
+        ``border("TJK", "CHN")``. With one argument, a border id such as
+        ``"CHN-TJK"``.
+    historical : bool, default False
+        Return the line before the 2011 China–Tajikistan settlement (Natural
+        Earth) instead of the current one. Only ``CHN-TJK`` has one.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row with ``id`` (sorted ISO3 codes joined by ``-``), ``a``, ``b``,
+        ``name``, ``length_m`` (geodesic, metres), published lengths and
+        provenance; geometry is a MultiLineString in EPSG:4326.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        If a country is unknown, or the pack has no border between the two.
+
+    Examples
+    --------
+    >>> import borderkit
+    >>> line = borderkit.border("China", "Tajikistan")
+    >>> line["id"].iloc[0], int(round(line["length_m"].iloc[0] / 1000))
+    ('CHN-TJK', 484)
+    >>> borderkit.border("CHN-TJK", historical=True)["id"].iloc[0]
+    'CHN-TJK-pre2011'
+    """
+    if b is None:
+        if not isinstance(a, str):
+            raise DatasetNotFoundError(f"border id must be a string such as 'CHN-TJK', got {a!r}")
+        parts = [p for p in re.split(r"\s*[-\u2010-\u2015/]\s*", a.strip()) if p]
+        if len(parts) != 2:
+            raise DatasetNotFoundError(
+                f"border {a!r}: give two countries, border('CHN', 'TJK'), or an id like 'CHN-TJK'"
+            )
+        a, b = parts
+    codes = sorted({_country(a), _country(b)})
+    if len(codes) != 2:
+        raise DatasetNotFoundError(f"border({a!r}, {b!r}): both name the same country")
+    bid = "-".join(codes)
+    layer = "historical_border" if historical else "borders"
+    frame = load(layer)
+    match = frame.index[frame["a"].eq(codes[0]) & frame["b"].eq(codes[1])].tolist()
+    if not match:
+        known = ", ".join(frame["id"])
+        raise DatasetNotFoundError(
+            f"the {layer} layer has no {bid} line; it has: {known}"
+            + ("" if historical else " (only borders of Tajikistan are shipped)")
+        )
+    return _one(frame, match[0])
+
+
+def region(name: str, /) -> gpd.GeoDataFrame:
+    """One admin-1 region of Tajikistan by ISO 3166-2 code, name or alias.
+
+    Parameters
+    ----------
+    name : str
+        For example ``"GBAO"``, ``"Gorno-Badakhshan"``, ``"TJ-GB"``,
+        ``"Kuhistoni Badakhshon"``, ``"Горно-Бадахшанская"``, ``"Sogd"``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row with ``id``, names (``name``, ``name_tg``, ``name_ru``,
+        ``name_zh``, ``alt_names``), ``area_m2`` (geodesic), ``area_km2``,
+        ``official_area_km2`` where published, and provenance.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        If nothing matches; the message lists close matches.
+
+    Examples
+    --------
+    >>> import borderkit
+    >>> gbao = borderkit.region("gorno badakhshan")
+    >>> gbao["id"].iloc[0], int(round(gbao["area_km2"].iloc[0], -2))
+    ('TJ-GB', 62800)
+    """
+    frame = load("admin1")
+    keys = _index(frame, ["id", "name", "name_tg", "name_ru", "name_zh"], "alt_names")
+    extra = _index(frame, ["ne_name"], None)
+    for key, rows in extra.items():
+        keys.setdefault(key, rows)
+    labels = [f"{n} ({i})" for n, i in zip(frame["name"], frame["id"], strict=True)]
+    pos = _lookup(name, keys, labels, what="region", hint="see borderkit.load('admin1')")
+    return _one(frame, pos)
+
+
+def attribution(names: str | Iterable[str] | None = None, /) -> list[str]:
+    """Attribution texts to show with the given layers (all layers when omitted).
+
+    Parameters
+    ----------
+    names : str or iterable of str, optional
+        Layer names (as for :func:`load`).
+
+    Returns
+    -------
+    list of str
+        Distinct attribution strings in layer order, each naming one data
+        source and its license (for example "© OpenStreetMap contributors, ODbL 1.0").
+
+    Raises
+    ------
+    DatasetNotFoundError
+        If a layer name is unknown.
+
+    Examples
+    --------
+    >>> import borderkit
+    >>> borderkit.attribution(["borders", "admin1"])
+    ['© OpenStreetMap contributors, ODbL 1.0', 'Made with Natural Earth (public domain)']
+    """
+    if names is None:
+        layers = list(_manifest())
+    elif isinstance(names, str):
+        layers = [_layer_name(names)]
+    else:
+        layers = [_layer_name(n) for n in names]
+    found: list[str] = []
+    for layer in layers:
+        res = _manifest()[layer]
+        found.extend(res.get("attributions") or [res.get("attribution", "")])
+    return [a for a in dict.fromkeys(found) if a]
