@@ -193,10 +193,31 @@ def test_title_notes_legend_and_attribution(fig):
     assert sub.get_text() == "Test brief"
     (notes,) = _gid(fig, "bk-notes")
     assert "Positions are approximate." in notes.get_text()
-    assert "Sources: Asia Plus, 14 May 2020" in notes.get_text()
+    assert "Source: Asia Plus, 14 May 2020" in notes.get_text()
     (legend,) = _gid(fig, "bk-legend")
     labels = [t.get_text() for t in legend.get_texts()]
     assert "Border" in labels and "Facility" in labels and "Ceded area" in labels
+
+
+def test_footer_blocks_sit_below_the_map_without_overlapping():
+    places = _points([("Dushanbe", "capital", DUSHANBE), ("Facility", "facility", FACILITY)])
+    places["source"] = ["Gazetteer", "Asia Plus"]
+    places["license"] = ["CC0-1.0", "CC-BY-4.0"]
+    notes = ["A long note that wraps " * 12, "Second note"]
+    spec = brief(layers=[bk.Layer(places, labels=True)], notes=notes,
+                 sources=["First source", "Second source"])
+    f = bk.render_static(spec, dpi=50)
+    (attribution,) = _gid(f, "bk-attribution")
+    assert "Asia Plus (CC-BY-4.0)" in attribution.get_text()
+    r = f.canvas.get_renderer()
+    map_box = f.axes[0].get_window_extent(r)
+    blocks = [_gid(f, g)[0].get_window_extent(r) for g in
+              ("bk-legend", "bk-notes", "bk-attribution")]
+    assert blocks[-1].y0 > 0  # inside the figure
+    for upper, lower in zip([map_box, *blocks[:-1]], blocks, strict=True):
+        assert lower.y1 <= upper.y0 + 0.5, (upper, lower)
+    (notes_text,) = _gid(f, "bk-notes")
+    assert "Sources:\n1. First source\n2. Second source" in notes_text.get_text()
 
 
 def test_layers_are_drawn_with_their_style(fig):

@@ -39,6 +39,7 @@ __all__ = [
     "ResolvedLayer",
     "ResolvedSpec",
     "PROVENANCE_COLUMNS",
+    "display_text",
 ]
 
 #: Columns shown in a place's popup, in this order, when present.
@@ -218,6 +219,7 @@ class ResolvedLayer:
     show: bool
     fit: bool
     legend: bool
+    dataset: str | None = None  # the shipped layer it came from (for attribution)
 
 
 @dataclass
@@ -242,6 +244,42 @@ class ResolvedSpec:
             if lyr.legend and lyr.name not in seen:
                 seen[lyr.name] = (lyr.name, lyr.style)
         return list(seen.values())
+
+
+def display_text(value: Any) -> str | None:
+    """The text a renderer shows for one cell (label, popup), or None when missing.
+
+    One rule for every renderer, so the HTML and print maps label alike: dates as
+    ``2020-05-14`` (with the time only when it is not midnight), floats with
+    ``:g``, lists joined by ``", "``; NaN, NaT, None and blank text are missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> display_text(pd.Timestamp("2020-05-14")), display_text(float("nan")), display_text(2.50)
+    ('2020-05-14', None, '2.5')
+    """
+    import datetime as _dt
+
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float | np.floating):
+        return f"{value:g}" if math.isfinite(value) else None
+    if isinstance(value, pd.Timestamp | _dt.datetime):
+        stamp = pd.Timestamp(value)
+        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple | np.ndarray):
+        items = [t for t in (display_text(v) for v in value) if t]
+        return ", ".join(items) or None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    text = str(value)
+    return text if text.strip() else None
 
 
 # --------------------------------------------------------------------------- resolving
@@ -410,7 +448,8 @@ def _resolve(spec: BriefSpec) -> ResolvedSpec:
         label = f"layers[{i}]" + (f" ({lyr.name!r})" if lyr.name else "")
         frame = _filter(_as_frame(lyr.data, label), lyr.where, label)
         frame = _clean(frame, label, report)
-        shipped = lyr.data if isinstance(lyr.data, str) else None
+        shipped = lyr.data if isinstance(lyr.data, str) and not os.path.exists(lyr.data) else None
+        first = len(layers)
         kind = lyr.kind or (SHIPPED_KINDS.get(shipped) if shipped else None)
         if kind is None and "kind" in frame.columns:
             for k in sorted(frame["kind"].dropna().unique(), key=str):
@@ -418,10 +457,12 @@ def _resolve(spec: BriefSpec) -> ResolvedSpec:
                 kk = str(k) if str(k) in _style.KINDS else "user_point"
                 add(part, kk, lyr.name and f"{lyr.name}: {k}" or _KIND_TITLES.get(str(k), str(k)),
                     lyr)
-            continue
-        if kind is None:
-            kind = _user_kind(frame)
-        add(frame, kind, lyr.name or (shipped or kind).replace("_", " ").capitalize(), lyr)
+        else:
+            if kind is None:
+                kind = _user_kind(frame)
+            add(frame, kind, lyr.name or (shipped or kind).replace("_", " ").capitalize(), lyr)
+        for added in layers[first:]:
+            added.dataset = shipped
 
     # uncertainty circles for approximate places
     if spec.uncertainty:
@@ -443,7 +484,6 @@ def _resolve(spec: BriefSpec) -> ResolvedSpec:
         raise SpecError(
             "the map has no finite extent: give bounds=(lon_min, lat_min, lon_max, lat_max)"
         )
-    attribution = _attribution(layers, spec.tiles)
     inset = None
     if spec.inset:
         try:
@@ -452,6 +492,7 @@ def _resolve(spec: BriefSpec) -> ResolvedSpec:
             inset = _data.load("countries")
         except Exception as err:  # noqa: BLE001 - inset is optional decoration
             report.append(f"inset map left out: {err}")
+    attribution = _attribution(layers, spec.tiles, ["countries"] if inset is not None else [])
     for lyr in layers:
         lyr.frame = gpd.GeoDataFrame(lyr.frame, geometry=lyr.frame.geometry.name, crs="EPSG:4326")
     return ResolvedSpec(spec=spec, layers=layers, bounds=bounds, attribution=attribution,
@@ -632,9 +673,19 @@ def _bounds(layers: list[ResolvedLayer]) -> tuple[float, float, float, float]:
     )
 
 
-def _attribution(layers: list[ResolvedLayer], tiles: str | None) -> list[str]:
+def _attribution(layers: list[ResolvedLayer], tiles: str | None,
+                 datasets: Sequence[str] = ()) -> list[str]:
+    """Attribution of the data shown: the manifest's text for shipped layers (and the
+    inset's *datasets*), ``source (license)`` from the columns of user layers."""
     out: list[str] = []
+    shipped = [lyr.dataset for lyr in layers if lyr.dataset] + list(datasets)
+    if shipped:
+        from . import data as _data
+
+        out.extend(_data.attribution(list(dict.fromkeys(shipped))))
     for lyr in layers:
+        if lyr.dataset:
+            continue
         f = lyr.frame
         for col in ("attribution",):
             if col in f.columns:

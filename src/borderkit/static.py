@@ -48,7 +48,7 @@ import shapely
 from ._atomic import atomic_path
 from ._validate import transformer
 from .errors import BorderkitWarning, CRSError, ExportError, SpecError
-from .spec import BriefSpec, ResolvedLayer, ResolvedSpec
+from .spec import BriefSpec, ResolvedLayer, ResolvedSpec, display_text
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ _RC: dict[str, Any] = {
 
 # layout, in inches
 _MARGIN = 0.25
-_LINE_IN = 0.19  # one footer line at 7.5 pt
+_GAP = 0.1  # between the blocks below the map
 
 
 @dataclass
@@ -549,21 +549,73 @@ class _Renderer:
         self._projected: dict[str, Any] = {}  # layer id -> projected, clipped frame
 
     # ---- layout
-    def _layout(self, w_in: float, n_legend: int) -> tuple[float, float, list[str], int]:
-        """Header height, footer height (inches), footer text lines, legend columns."""
-        top = _MARGIN + 0.34
-        if self.spec.subtitle:
-            top += 0.26
-        chars = max(int(w_in * 72 / (7.5 * 0.55)), 40)
+    def _footer_text(self, w_in: float) -> tuple[list[str], list[str]]:
+        """Wrapped lines of the notes and sources, and of the attribution box."""
+        chars = max(int((w_in - 2 * _MARGIN) * 72 / (7.5 * 0.52)), 40)
         lines: list[str] = []
         for note in self.spec.notes:
             lines += textwrap.wrap(str(note), chars) or [""]
-        if self.spec.sources:
-            lines += textwrap.wrap("Sources: " + "; ".join(map(str, self.spec.sources)), chars)
-        ncol = max(int((w_in - 2 * _MARGIN) / 2.0), 1)
-        rows = math.ceil(n_legend / ncol)
-        bottom = _MARGIN + 0.08 + _LINE_IN * len(lines) + (0.12 + 0.17 * rows if rows else 0)
-        return top, bottom, lines, ncol
+        sources = [str(src) for src in self.spec.sources]
+        if len(sources) == 1:
+            lines += textwrap.wrap(f"Source: {sources[0]}", chars)
+        elif sources:
+            lines.append("Sources:")
+            for i, src in enumerate(sources, start=1):
+                lines += textwrap.wrap(f"{i}. {src}", chars, subsequent_indent="    ")
+        attribution = [str(a) for a in self.r.attribution if str(a).strip()]
+        small = max(int((w_in - 2 * _MARGIN) * 72 / (6 * 0.52)) - 2, 40)
+        boxed = textwrap.wrap("Map data: " + "; ".join(attribution), small) if attribution else []
+        return lines, boxed
+
+    def _footer(self, w_in: float) -> list[tuple[Any, float]]:
+        """Legend, notes and sources, attribution box: below the map, never over data.
+
+        Returns each block with its measured height in inches; :meth:`_place_footer`
+        positions them once the figure height is known.
+        """
+        fig = self.fig
+        blocks: list[Any] = []
+        entries = self._legend_handles() if self.spec.legend else []
+        if entries:
+            ncol = max(int((w_in - 2 * _MARGIN) / 2.0), 1)
+            leg = fig.legend([h for h, _ in entries], [self._text(t) for _, t in entries],
+                             loc="upper left", ncol=ncol, fontsize=7.5, frameon=False,
+                             handlelength=2.2, columnspacing=1.6, borderaxespad=0.0,
+                             borderpad=0.0)
+            leg.set_gid("bk-legend")
+            blocks.append(leg)
+        lines, boxed = self._footer_text(w_in)
+        if lines:
+            blocks.append(fig.text(0, 0, self._text("\n".join(lines)), ha="left", va="top",
+                                   fontsize=7.5, color="#333333", linespacing=1.35,
+                                   gid="bk-notes"))
+        if boxed:
+            blocks.append(fig.text(0, 0, self._text("\n".join(boxed)), ha="left", va="top",
+                                   fontsize=6, color="#444444", linespacing=1.3,
+                                   gid="bk-attribution",
+                                   bbox={"boxstyle": "square,pad=0.35", "facecolor": "#f7f7f7",
+                                         "edgecolor": "#bbbbbb", "linewidth": 0.5}))
+        renderer = self.canvas.get_renderer()
+        out = []
+        for block in blocks:
+            height = block.get_window_extent(renderer).height / self.dpi
+            if block.get_gid() == "bk-attribution":
+                height += 2 * 0.35 * 6 / 72  # the box's padding
+            out.append((block, height))
+        return out
+
+    def _place_footer(self, blocks: list[tuple[Any, float]], bottom: float, w_in: float,
+                      h_in: float) -> None:
+        x = _MARGIN / w_in
+        y = bottom - _GAP
+        for block, height in blocks:
+            if block.get_gid() == "bk-legend":
+                block.set_bbox_to_anchor((x, y / h_in), transform=self.fig.transFigure)
+            elif block.get_gid() == "bk-attribution":
+                block.set_position((x + 0.035 / w_in, (y - 0.035) / h_in))
+            else:
+                block.set_position((x, y / h_in))
+            y -= height + _GAP
 
     def draw(self) -> Any:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -573,19 +625,23 @@ class _Renderer:
         w_in = float(self.figsize[0]) if self.figsize is not None else 10.0
         self.px_pt = w_in * 72.0 / max(spec.width, 1)  # points per CSS pixel of the web map
         self.px_pt = min(max(self.px_pt, 0.35), 1.5)
-        legend = self._legend_handles() if spec.legend else []
-        top, bottom, footer, ncol = self._layout(w_in, len(legend))
+        fig = Figure(figsize=(w_in, float(self.figsize[1]) if self.figsize else 8.0),
+                     dpi=self.dpi)
+        self.canvas = FigureCanvasAgg(fig)
+        self.fig = fig
+        top = _MARGIN + 0.34 + (0.26 if spec.subtitle else 0.0)
+        footer = self._footer(w_in)
+        bottom = _MARGIN + sum(h for _, h in footer) + _GAP * (len(footer) + 1)
         if self.figsize is not None:
             h_in = float(self.figsize[1])
         else:
             h_in = (w_in - 2 * _MARGIN) * max(spec.height, 1) / max(spec.width, 1) + top + bottom
+            fig.set_size_inches(w_in, h_in)
         map_w, map_h = w_in - 2 * _MARGIN, h_in - top - bottom
         if map_w <= 1 or map_h <= 1:
-            raise ExportError(f"figsize={self.figsize!r} leaves no room for the map; "
-                              "make the figure larger")
-        fig = Figure(figsize=(w_in, h_in), dpi=self.dpi)
-        canvas = FigureCanvasAgg(fig)
-        self.fig = fig
+            raise ExportError(f"figsize={self.figsize!r} leaves no room for the map and its "
+                              "notes; make the figure larger")
+        self._place_footer(footer, bottom, w_in, h_in)
         ax = fig.add_axes((_MARGIN / w_in, bottom / h_in, map_w / w_in, map_h / h_in))
         self.ax = ax
         ax.set_facecolor("#f4f7f9")
@@ -606,11 +662,7 @@ class _Renderer:
                                report=self.report)
         fig.borderkit = self.info  # type: ignore[attr-defined]
 
-        self._title(top, w_in, h_in)
-        y = (bottom - 0.1) / h_in
-        if legend:
-            y = self._legend(legend, ncol, y, w_in, h_in)
-        self._footer(footer, y, w_in)
+        self._title(w_in, h_in)
         self.points: list[tuple[float, float, float]] = []  # x, y, radius_pt of markers
         drawn: list[ResolvedLayer] = []
         for lyr in sorted(self.r.layers, key=lambda lyr: lyr.style["z"]):
@@ -621,14 +673,13 @@ class _Renderer:
         self._limits()
         ax.set_xlabel("")
         ax.set_ylabel("")
-        renderer = canvas.get_renderer()
+        renderer = self.canvas.get_renderer()
         if spec.inset and self.r.inset is not None:
             self._inset()
         if spec.scale_bar:
             self._scale_bar()
         if spec.north_arrow:
             self._north_arrow()
-        self._attribution()
         self._labels(drawn, renderer)
         missing = _missing_glyphs(self.texts, self.families)
         if missing:
@@ -654,7 +705,7 @@ class _Renderer:
         self.texts.append(s)
         return s
 
-    def _title(self, top: float, w_in: float, h_in: float) -> None:
+    def _title(self, w_in: float, h_in: float) -> None:
         x = _MARGIN / w_in
         y = 1 - _MARGIN / h_in
         self.fig.text(x, y, self._text(self.spec.title), ha="left", va="top", fontsize=16,
@@ -662,11 +713,6 @@ class _Renderer:
         if self.spec.subtitle:
             self.fig.text(x, y - 0.36 / h_in, self._text(self.spec.subtitle), ha="left",
                           va="top", fontsize=11, color="#444444", gid="bk-subtitle")
-
-    def _footer(self, lines: list[str], y: float, w_in: float) -> None:
-        if lines:
-            self.fig.text(_MARGIN / w_in, y, self._text("\n".join(lines)), ha="left", va="top",
-                          fontsize=7.5, color="#333333", linespacing=1.35, gid="bk-notes")
 
     # ---- layers
     def _layer(self, lyr: ResolvedLayer) -> bool:
@@ -820,7 +866,7 @@ class _Renderer:
         h = w * fw / fh / 1.25
         ins = self.fig.add_axes((pos.x0 + 0.008 * pos.width, pos.y1 - h - 0.012 * pos.height,
                                  w, h), gid="bk-inset")
-        ins.set_facecolor("#dfe9f0")
+        ins.set_facecolor("#f4f7f9")
         ins.set_xticks([])
         ins.set_yticks([])
         if len(frame):
@@ -861,32 +907,6 @@ class _Renderer:
             out.append((h, str(label)))
         return out
 
-    def _legend(self, entries: list[tuple[Any, str]], ncol: int, y: float, w_in: float,
-                h_in: float) -> float:
-        """The legend below the map (it never hides data); returns the y below it."""
-        leg = self.fig.legend([h for h, _ in entries], [self._text(t) for _, t in entries],
-                              loc="upper left", bbox_to_anchor=(_MARGIN / w_in - 0.004, y + 0.02
-                                                                / h_in),
-                              ncol=ncol, fontsize=7.5, frameon=False, handlelength=2.2,
-                              columnspacing=1.6, borderaxespad=0.0, borderpad=0.2)
-        leg.set_gid("bk-legend")
-        rows = math.ceil(len(entries) / ncol)
-        return y - (0.12 + 0.17 * rows) / h_in
-
-    def _attribution(self) -> None:
-        parts = [str(a) for a in self.r.attribution if str(a).strip()]
-        if not parts:
-            return
-        width = self.ax.get_position().width * self.fig.get_size_inches()[0]
-        chars = max(int(width * 0.55 * 72 / (6 * 0.55)), 30)
-        text = "\n".join(textwrap.wrap("; ".join(parts), chars))
-        t = self.ax.text(0.995, 0.006, self._text(text), transform=self.ax.transAxes,
-                         ha="right", va="bottom", fontsize=6, color="#333333", zorder=240,
-                         bbox={"boxstyle": "square,pad=0.3", "facecolor": "white",
-                               "edgecolor": "#bbbbbb", "alpha": 0.85, "linewidth": 0.5},
-                         gid="bk-attribution")
-        self.obstacles.append(t)
-
     # ---- labels
     def _labels(self, drawn: list[ResolvedLayer], renderer: Any) -> None:
         ax = self.ax
@@ -911,9 +931,9 @@ class _Renderer:
             proj = self._projected.get(lyr.id)
             if proj is None or lyr.label_column not in proj.columns:
                 continue
-            for text, geom in zip(proj[lyr.label_column], proj.geometry, strict=True):
-                if text is None or (isinstance(text, float) and math.isnan(text)) or \
-                        not str(text).strip():
+            for value, geom in zip(proj[lyr.label_column], proj.geometry, strict=True):
+                text = display_text(value)
+                if text is None:
                     continue
                 anchor = _anchor(geom, lyr.kind)
                 if anchor is None:
