@@ -493,8 +493,22 @@ class SegmentIndex:
     def _scale_envelope(
         self, rho_max: float
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | tuple[None, None, None]:
-        """Scale factor envelopes over radius rho: cumulative max, reverse cumulative min."""
-        radii = np.linspace(0.0, rho_max, 129)
+        """Scale factor envelopes over radius rho: cumulative max, reverse cumulative min.
+
+        Cached: a request within the last computed radius reuses it.
+        """
+        cached = getattr(self, "_envelope", None)
+        if cached is not None and cached[0][-1] >= rho_max:
+            return cached
+        envelope = self._compute_envelope(rho_max * (1.5 if cached is not None else 1.1))
+        if envelope[0] is not None:
+            self._envelope = envelope
+        return envelope
+
+    def _compute_envelope(
+        self, rho_max: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | tuple[None, None, None]:
+        radii = np.linspace(0.0, rho_max, 257)
         theta = np.linspace(0.0, 2 * np.pi, 24, endpoint=False)
         gx = (radii[:, None] * np.cos(theta)[None, :]).ravel()
         gy = (radii[:, None] * np.sin(theta)[None, :]).ravel()

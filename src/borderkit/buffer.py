@@ -249,9 +249,12 @@ def _circles(lon: np.ndarray, lat: np.ndarray, r: float, tol: float) -> list:
         vlon, vlat, _ = GEOD.fwd(clon, clat, np.tile(az, len(lon)), np.full(len(clon), r + sag / 2))
         vlon = _unwrap_around(np.asarray(vlon).reshape(len(lon), count), lon)
         vlat = np.asarray(vlat).reshape(len(lon), count)
-        mlon = (vlon + np.roll(vlon, -1, axis=1)) / 2
-        mlat = (vlat + np.roll(vlat, -1, axis=1)) / 2
-        _, _, dm = GEOD.inv(clon, clat, mlon.ravel(), mlat.ravel())
+        # check the edge midpoints of the circle nearest a pole, where lon/lat
+        # chords stray most from the geodesic ones (the others are alike)
+        row = int(np.argmax(np.abs(lat)))
+        mlon = (vlon[row] + np.roll(vlon[row], -1)) / 2
+        mlat = (vlat[row] + np.roll(vlat[row], -1)) / 2
+        _, _, dm = GEOD.inv(np.full(count, lon[row]), np.full(count, lat[row]), mlon, mlat)
         if np.abs(np.asarray(dm) - r).max() <= tol and sag / 2 <= tol:
             break
         count *= 2
@@ -513,6 +516,70 @@ def _settle_cusps(
     return lon, lat
 
 
+def _settle_on_normals(
+    mid: np.ndarray,
+    end: np.ndarray,
+    d: np.ndarray,
+    qlon: np.ndarray,
+    qlat: np.ndarray,
+    index: SegmentIndex,
+    r: float,
+    tol: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The point at distance r on the normal through each edge midpoint.
+
+    ``end`` holds the edge end points (lon_a, lat_a, lon_b, lat_b). Along the
+    geodesic through the midpoint square to the edge, the root of D(s) - r is
+    bracketed (stepping away from or towards the geometry, doubling) and then
+    found by regula falsi (Illinois), so the new vertex always splits its edge,
+    also where the boundary turns sharply at a cusp.
+    """
+    az_edge, _, _ = GEOD.inv(end[:, 0], end[:, 1], end[:, 2], end[:, 3])
+    to_geom, _, _ = GEOD.inv(mid[:, 0], mid[:, 1], qlon, qlat)
+    normal = np.asarray(az_edge) + 90.0
+    # orient the normal away from the geometry
+    away = np.cos(np.radians(normal - np.asarray(to_geom))) < 0
+    normal = np.where(away, normal, normal + 180.0)
+
+    def f(s: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        az = np.where(s < 0, normal[rows] + 180.0, normal[rows])
+        plon, plat, _ = GEOD.fwd(mid[rows, 0], mid[rows, 1], az, np.abs(s))
+        plon = mid[rows, 0] + (np.asarray(plon) - mid[rows, 0] + 180.0) % 360.0 - 180.0
+        dist, _, _ = index.query(plon, np.asarray(plat), boundary=True)
+        return dist - r, plon, np.asarray(plat)
+
+    n = len(mid)
+    f0 = d - r
+    s_a, f_a = np.zeros(n), f0
+    s_b = -1.5 * f0 - np.sign(f0) * tol
+    f_b, lon, lat = f(s_b, np.arange(n))
+    for _ in range(_MAX_ROUNDS):  # widen until the sign changes
+        same = np.flatnonzero(np.sign(f_b) == np.sign(f_a))
+        if len(same) == 0:
+            break
+        s_a[same], f_a[same] = s_b[same], f_b[same]
+        s_b[same] *= 2.0
+        f_b[same], lon[same], lat[same] = f(s_b[same], same)
+    todo = np.flatnonzero(np.abs(f_b) > tol / 4)
+    side = np.zeros(n)
+    for _ in range(4 * _MAX_ROUNDS):
+        if len(todo) == 0:
+            break
+        sa, fa, sb, fb = s_a[todo], f_a[todo], s_b[todo], f_b[todo]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sc = np.where(fb != fa, sb - fb * (sb - sa) / (fb - fa), (sa + sb) / 2)
+        fc, clon, clat = f(sc, todo)
+        lon[todo], lat[todo] = clon, clat
+        # Illinois: keep the bracket; halve the stale end's value when it repeats
+        flip = np.sign(fc) == np.sign(fb)
+        s_a[todo] = np.where(flip, sa, sb)
+        f_a[todo] = np.where(flip, np.where(side[todo] > 0, fa / 2, fa), fb)
+        side[todo] = np.where(flip, 1.0, 0.0)
+        s_b[todo], f_b[todo] = sc, fc
+        todo = todo[np.abs(fc) > tol / 4]
+    return lon, lat
+
+
 def _fit_rings(
     rings_xy: list[np.ndarray], index: SegmentIndex, r: float, tol: float
 ) -> list[np.ndarray]:
@@ -541,31 +608,10 @@ def _fit_rings(
             break
         d, qlon, qlat = index.query(mid[:, 0], mid[:, 1], boundary=True)
         bad = np.abs(d - r) > tol * 0.9
-        new_lon, new_lat = _settle(
-            mid[bad, 0], mid[bad, 1], index, r, tol, (d[bad], qlon[bad], qlat[bad])
-        )
-        # an edge cutting the inner corner of a cusp (midpoint too far): put a
-        # vertex on the cusp itself, where both parts of the geometry are r away
         end = np.concatenate(ends)[bad]
-        over = np.flatnonzero(d[bad] > r)
-        if len(over):
-            _, qa_lon, qa_lat = index.query(end[over, 0], end[over, 1], boundary=True)
-            _, qb_lon, qb_lat = index.query(end[over, 2], end[over, 3], boundary=True)
-            _, _, gap = GEOD.inv(qa_lon, qa_lat, qb_lon, qb_lat)
-            _, _, edge_len = GEOD.inv(end[over, 0], end[over, 1], end[over, 2], end[over, 3])
-            edge_len = np.asarray(edge_len)
-            cusp = np.asarray(gap) > 2.0 * edge_len
-            rows = over[cusp]
-            start = mid[bad][rows]
-            c_lon, c_lat = _settle_cusps(
-                start[:, 0], start[:, 1], qa_lon[cusp], qa_lat[cusp],
-                qb_lon[cusp], qb_lat[cusp], index, r, tol,
-            )
-            # keep a cusp point only if it is good and near the edge it splits
-            dc, _, _ = index.query(c_lon, c_lat, boundary=True)
-            _, _, moved = GEOD.inv(start[:, 0], start[:, 1], c_lon, c_lat)
-            good = (np.abs(dc - r) <= tol / 2) & (np.asarray(moved) <= edge_len[cusp])
-            new_lon[rows[good]], new_lat[rows[good]] = c_lon[good], c_lat[good]
+        new_lon, new_lat = _settle_on_normals(
+            mid[bad], end, d[bad], qlon[bad], qlat[bad], index, r, tol
+        )
         pos = 0
         new_pos = np.cumsum(bad) - 1
         for k, edge in enumerate(edges):
