@@ -445,6 +445,20 @@ def test_shipped_gbao_area(shipped_gbao):
     assert area(shipped_gbao) == pytest.approx(abs(ref), rel=1e-9)
 
 
+def test_shipped_tajikistan_area():
+    data = pytest.importorskip("borderkit.data")
+    try:
+        countries = data.load("countries")
+    except Exception as err:  # noqa: BLE001 - the layer may not be built yet
+        pytest.skip(f"countries layer not available ({err})")
+    tjk = countries[countries["iso3"] == "TJK"]
+    ref, _ = GEOD.geometry_area_perimeter(tjk.geometry.iloc[0])
+    got = area(tjk).iloc[0]
+    assert got == pytest.approx(abs(ref), rel=1e-9)
+    # CIA World Factbook: land 141,510 km2 (total 144,100 km2 with water)
+    assert got / 1e6 == pytest.approx(141_510, rel=0.01)
+
+
 def test_length_lines_and_perimeters(border_line, gbao_like):
     assert length(border_line) == pytest.approx(GEOD.geometry_length(border_line), rel=1e-12)
     assert length(gbao_like) == pytest.approx(GEOD.geometry_length(gbao_like), rel=1e-12)
