@@ -563,7 +563,8 @@ def build_places(
     license_ = spec["meta"]["license"]
     for p in spec["place"]:
         license_row = license_
-        lon, lat = parse_coordinate(p["coordinate"])
+        published = p.get("coordinate", "")
+        lon, lat = parse_coordinate(published or p["placed_at"])
         pt = Point(lon, lat)
         note = p["note"]
         precision = p["precision_m"]
@@ -623,7 +624,7 @@ def build_places(
                 "kind": p["kind"],
                 "lon": round(lon, DECIMALS),
                 "lat": round(lat, DECIMALS),
-                "coordinate_as_published": p["coordinate"],
+                "coordinate_as_published": published or "none published (placed by the authors)",
                 "precision_m": float(precision),
                 "confidence": p["confidence"],
                 "source_title": p["source_title"],

@@ -251,6 +251,7 @@ def test_vague_places_say_so():
         assert row["confidence"] == "low"
         assert "approximate" in row["name"].lower() or "district level" in row["name"].lower()
         assert "coordinates" in row["note"].lower()
+        assert row["coordinate_as_published"].startswith("none published")
 
 
 def test_places_lie_in_tajikistan(tjk):
