@@ -48,7 +48,7 @@ import shapely
 from ._atomic import atomic_path
 from ._validate import transformer
 from .errors import BorderkitWarning, CRSError, ExportError, SpecError
-from .spec import BriefSpec, ResolvedLayer, ResolvedSpec, display_text
+from .spec import BriefSpec, ResolvedLayer, ResolvedSpec, display_text, label_anchor
 
 log = logging.getLogger(__name__)
 
@@ -546,7 +546,6 @@ class _Renderer:
         self.report: list[str] = []
         self.texts: list[str] = []
         self.obstacles: list[Any] = []  # artists and map boxes labels must avoid
-        self._projected: dict[str, Any] = {}  # layer id -> projected, clipped frame
 
     # ---- layout
     def _footer_text(self, w_in: float) -> tuple[list[str], list[str]]:
@@ -751,7 +750,6 @@ class _Renderer:
                          zorder=z + 0.5, gid=f"bk-layer-{lyr.id}")
             self.points += [(float(a), float(b), size / 2 + lw / 2)
                             for a, b in zip(px, py, strict=True)]
-        self._projected[lyr.id] = lyr_proj
         return True
 
     def _marker(self, st: dict[str, Any]) -> tuple[str, float]:
@@ -925,19 +923,22 @@ class _Renderer:
                 blocked.append((e.x0, e.y0, e.x1, e.y1))
         frame = ax.get_window_extent(renderer)
         jobs: list[tuple[Any, ...]] = []
+        x0, y0, x1, y1 = self.extent
         for lyr in drawn:
             if not lyr.labels or not lyr.label_column:
                 continue
-            proj = self._projected.get(lyr.id)
-            if proj is None or lyr.label_column not in proj.columns:
+            rows = lyr.frame
+            if lyr.label_column not in rows.columns:
                 continue
-            for value, geom in zip(proj[lyr.label_column], proj.geometry, strict=True):
+            for value, geom in zip(rows[lyr.label_column], rows.geometry, strict=True):
                 text = display_text(value)
-                if text is None:
+                lonlat = label_anchor(geom, lyr.kind) if text is not None else None
+                if lonlat is None:
                     continue
-                anchor = _anchor(geom, lyr.kind)
-                if anchor is None:
-                    continue
+                ax_, ay_ = self.proj.xy(lonlat[0], lonlat[1])
+                anchor = (float(ax_), float(ay_))
+                if not (x0 <= anchor[0] <= x1 and y0 <= anchor[1] <= y1):
+                    continue  # the feature's label point is off the map
                 radius = 1.5
                 if lyr.style["geom"] == "point":
                     radius = self._marker(lyr.style)[1] / 2 + float(lyr.style["weight"]) \
@@ -1004,28 +1005,6 @@ def _overlap(box: Sequence[float], blocked: Sequence[Sequence[float]]) -> float:
     w = np.minimum(box[2], arr[:, 2]) - np.maximum(box[0], arr[:, 0])
     h = np.minimum(box[3], arr[:, 3]) - np.maximum(box[1], arr[:, 1])
     return float((np.clip(w, 0, None) * np.clip(h, 0, None)).sum())
-
-
-def _anchor(geom: Any, kind: str) -> tuple[float, float] | None:
-    if geom is None or geom.is_empty:
-        return None
-    gtype = geom.geom_type
-    if gtype == "Point":
-        return geom.x, geom.y
-    if "Polygon" in gtype and kind != "ring":
-        p = geom.representative_point()
-        return p.x, p.y
-    xy = shapely.get_coordinates(geom)
-    if kind == "ring":  # the top of a ring, where it is easy to read
-        i = int(np.argmax(xy[:, 1]))
-        return float(xy[i, 0]), float(xy[i, 1])
-    parts = list(shapely.get_parts(geom))
-    longest = max(parts, key=lambda g: g.length)
-    if longest.geom_type == "Point":
-        return longest.x, longest.y
-    p = shapely.line_interpolate_point(longest.boundary if "Polygon" in longest.geom_type
-                                       else longest, 0.5, normalized=True)
-    return p.x, p.y
 
 
 def _polygons(polys: np.ndarray, **kw: Any) -> Any:
