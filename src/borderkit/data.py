@@ -11,8 +11,10 @@ forgiving: case, accents, dashes and spacing do not matter, and aliases in
 Tajik, Russian and Chinese work. An unknown name raises
 :class:`~borderkit.errors.DatasetNotFoundError` listing close matches.
 
-Every function returns a :class:`geopandas.GeoDataFrame` in EPSG:4326 (lon, lat)
-with a fresh ``RangeIndex``; the caller may modify it freely.
+The layer functions return a :class:`geopandas.GeoDataFrame` in EPSG:4326
+(lon, lat) with a fresh ``RangeIndex`` (a copy: the caller may modify it);
+:func:`place`, :func:`region` and :func:`border` return one-row frames so that
+the CRS and the provenance columns travel with the geometry.
 """
 
 from __future__ import annotations
