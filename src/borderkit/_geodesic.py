@@ -418,6 +418,16 @@ class SegmentIndex:
         m = len(self.ax)
         h = self.sagitta
         ratio = None
+
+        def reach_of(upper: np.ndarray) -> np.ndarray | None:
+            """Search radius per point from an upper bound of its planar distance."""
+            nonlocal ratio
+            if ratio is None:
+                ratio = self._scale_ratio(px, py, upper)
+            if ratio is None:
+                return None
+            return (ratio * (upper + h) + h) * (1 + 1e-9) + 1e-6
+
         # candidate (point, group) pairs, refined level by level
         if self.levels:
             size0 = self.levels[0][0]
@@ -431,11 +441,9 @@ class SegmentIndex:
             upper_pair = np.hypot(px[ip] - vx[grp], py[ip] - vy[grp])
             starts = _run_starts(ip)
             upper = np.minimum.reduceat(upper_pair, starts)
-            if ratio is None:
-                ratio = self._scale_ratio(px, py, upper)
-                if ratio is None:
-                    return self._query_exhaustive(lon, lat)
-            reach = (ratio * (upper + h) + h) * (1 + 1e-9) + 1e-6
+            reach = reach_of(upper)
+            if reach is None:
+                return self._query_exhaustive(lon, lat)
             lower = np.hypot(px[ip] - cx[grp], py[ip] - cy[grp]) - r[grp]
             keep = lower <= np.repeat(reach, np.diff(np.r_[starts, len(ip)]))
             ip, grp = ip[keep], grp[keep]
@@ -448,11 +456,9 @@ class SegmentIndex:
         t, dchord = self._foot(px[ip], py[ip], grp)
         starts = _run_starts(ip)
         dmin = np.minimum.reduceat(dchord, starts)
-        if ratio is None:
-            ratio = self._scale_ratio(px, py, dmin)
-            if ratio is None:
-                return self._query_exhaustive(lon, lat)
-        reach = (ratio * (dmin + h) + h) * (1 + 1e-9) + 1e-6
+        reach = reach_of(dmin)
+        if reach is None:
+            return self._query_exhaustive(lon, lat)
         keep = dchord <= np.repeat(reach, np.diff(np.r_[starts, len(ip)]))
         ip, js, t = ip[keep], grp[keep], t[keep]
         seg = self.seg

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -586,14 +586,18 @@ def _check_distance(value: Any, name: str, *, allow_negative: bool) -> float:
 
 
 # ---------------------------------------------------------------- area and length
-def _each_geometry(geometry: Any, name: str, crs: Any) -> tuple[list, pd.Index | None]:
-    if isinstance(geometry, gpd.GeoSeries | gpd.GeoDataFrame):
-        if len(geometry) == 0:
-            return [], geometry.index
-        wgs = to_wgs84(geometry, name=name, crs=crs)
-        geoms = wgs.geometry if isinstance(wgs, gpd.GeoDataFrame) else wgs
-        return list(geoms.values), wgs.index
-    return [_geometry(geometry, name, crs)], None
+def _per_geometry(
+    geometry: Any, crs: Any, measure: Callable[[shapely.Geometry], float], column: str
+) -> float | pd.Series:
+    """Apply *measure* to one shapely geometry (a float) or to each row (a Series)."""
+    if not isinstance(geometry, gpd.GeoSeries | gpd.GeoDataFrame):
+        return measure(_geometry(geometry, "geometry", crs))
+    if len(geometry) == 0:
+        return pd.Series([], index=geometry.index, name=column, dtype="float64")
+    wgs = to_wgs84(geometry, name="geometry", crs=crs)
+    geoms = wgs.geometry if isinstance(wgs, gpd.GeoDataFrame) else wgs
+    values = [measure(g) for g in geoms.values]
+    return pd.Series(values, index=wgs.index, name=column, dtype="float64")
 
 
 def _ring_area(ring: shapely.LinearRing) -> float:
@@ -665,11 +669,7 @@ def area(geometry: Any, /, *, crs: Any = None) -> float | pd.Series:
     >>> area(box(0, 0, 1, 1).reverse()) == area(box(0, 0, 1, 1))
     True
     """
-    geoms, index = _each_geometry(geometry, "geometry", crs)
-    values = [_area_one(g) for g in geoms]
-    if index is None:
-        return values[0]
-    return pd.Series(values, index=index, name="area_m2", dtype="float64")
+    return _per_geometry(geometry, crs, _area_one, "area_m2")
 
 
 def length(geometry: Any, /, *, crs: Any = None) -> float | pd.Series:
@@ -701,11 +701,7 @@ def length(geometry: Any, /, *, crs: Any = None) -> float | pd.Series:
     >>> round(length(LineString([(0, 0), (1, 0)])), 3)
     111319.491
     """
-    geoms, index = _each_geometry(geometry, "geometry", crs)
-    values = [_length_one(g) for g in geoms]
-    if index is None:
-        return values[0]
-    return pd.Series(values, index=index, name="length_m", dtype="float64")
+    return _per_geometry(geometry, crs, _length_one, "length_m")
 
 
 # ---------------------------------------------------------------- drawing helpers
