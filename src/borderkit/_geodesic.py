@@ -303,7 +303,7 @@ class SegmentIndex:
         self.polygons_lonlat = polygons
         vlon = np.concatenate([self.seg.alon, self.seg.blon])
         vlat = np.concatenate([self.seg.alat, self.seg.blat])
-        if extra_lon is not None and len(extra_lon):
+        if extra_lon is not None and extra_lat is not None and len(extra_lon):
             # a subsample keeps the centring cheap for millions of points
             step = max(1, len(extra_lon) // 20_000)
             vlon = np.concatenate([vlon, extra_lon[::step], [extra_lon.min(), extra_lon.max()]])
@@ -484,7 +484,7 @@ class SegmentIndex:
         rho_max = float(rho.max()) + 1.2 * (float(upper.max()) + h) + h + 1.0
         while True:
             radii, kmin_env, kmax_env = self._scale_envelope(rho_max)
-            if radii is None:
+            if radii is None or kmin_env is None or kmax_env is None:
                 return None
             ratio_all = float(kmax_env[-1] / kmin_env[0])
             disc = ratio_all * (upper + h) + h

@@ -293,7 +293,7 @@ def _wrap_antimeridian(poly: shapely.Geometry) -> shapely.Geometry:
     xmin, _, xmax, _ = poly.bounds
     if xmin >= -180.0 and xmax <= 180.0:
         return poly
-    pieces = []
+    pieces: list[shapely.Polygon] = []
     for shift in (-360.0, 0.0, 360.0):
         window = shapely.box(-180.0 - shift, -90.0, 180.0 - shift, 90.0)
         part = shapely.intersection(poly, window)
@@ -310,7 +310,8 @@ def _buffer_general(geom: shapely.Geometry, r: float, tol: float) -> shapely.Geo
         raise GeometryError(
             "geometry spans too much of the globe for a geodesic buffer; split it into parts"
         )
-    _check_poles(*shapely.get_coordinates(geom).T, abs(r))
+    xy = shapely.get_coordinates(geom)
+    _check_poles(xy[:, 0], xy[:, 1], abs(r))
     trans, proj = index.trans, index.proj
     planar = transform_geometry(densify_geometry(geom, MAX_SEGMENT_M), trans)
     # first guess: a planar buffer with the scale factor around the result
@@ -372,7 +373,8 @@ def _drop_folds(result: shapely.Geometry, index: SegmentIndex, r: float) -> shap
 
 def _rings_of(geom: shapely.Geometry) -> tuple[list[np.ndarray], list[int]]:
     """Ring coordinate arrays (open, without the closing vertex) and rings per polygon."""
-    rings_xy, layout = [], []
+    rings_xy: list[np.ndarray] = []
+    layout: list[int] = []
     for poly in shapely.get_parts(geom):
         if not isinstance(poly, shapely.Polygon) or poly.is_empty:
             continue
