@@ -6,6 +6,9 @@ Most tests call the CLI in-process with click's CliRunner; a few run the install
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import pathlib
 import subprocess
 import sys
@@ -191,3 +194,293 @@ def test_console_script_and_module_run_as_subprocesses(tmp_path):
     out = subprocess.run([sys.executable, "-m", "borderkit", "distance"],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2
+
+
+# --------------------------------------------------------------------------- data commands
+
+
+def test_layers_lists_sources_and_licenses():
+    result = run("layers")
+    assert result.exit_code == 0, result.stderr
+    for name in ("countries", "borders", "historical_border", "ceded_area", "places"):
+        assert name in result.stdout
+    assert "ODbL-1.0" in result.stdout and "CC0-1.0" in result.stdout
+    rows = list(csv.DictReader(io.StringIO(run("layers", "--format", "csv").stdout)))
+    assert {r["name"] for r in rows} >= {"borders", "places", "events"}
+    assert all(r["license"] for r in rows)
+
+
+def test_places_kind_filter_and_formats():
+    table = run("places", "--kind", "checkpoint")
+    assert table.exit_code == 0
+    assert "kulma-pass" in table.stdout and "dushanbe" not in table.stdout
+    rows = list(csv.DictReader(io.StringIO(run("places", "--format", "csv").stdout)))
+    kulma = next(r for r in rows if r["id"] == "kulma-pass")
+    assert float(kulma["lat"]) == pytest.approx(38.1494, abs=1e-3)  # lat column is latitude
+    assert float(kulma["lon"]) == pytest.approx(74.8014, abs=1e-3)
+    doc = json.loads(run("places", "--format", "geojson").stdout)
+    assert doc["type"] == "FeatureCollection" and len(doc["features"]) == len(rows)
+    feature = next(f for f in doc["features"] if f["properties"]["id"] == "kulma-pass")
+    assert feature["geometry"]["coordinates"] == pytest.approx([74.8014, 38.1494], abs=1e-3)
+
+
+def test_places_unknown_kind_is_a_data_error():
+    result = run("places", "--kind", "spaceport")
+    assert_one_line_error(result)
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def geod_m(lat1, lon1, lat2, lon2):
+    from geographiclib.geodesic import Geodesic
+
+    return Geodesic.WGS84.Inverse(lat1, lon1, lat2, lon2)["s12"]
+
+
+def test_distance_between_coordinates_matches_geographiclib():
+    result = run("distance", "38.5598,68.7870", "38.1494,74.8014", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["distance_m"] == pytest.approx(geod_m(38.5598, 68.7870, 38.1494, 74.8014),
+                                              abs=1e-3)
+    assert out["distance_min_m"] == out["distance_max_m"] == out["distance_m"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["38°08′58″N 74°48′05″E", "38 08 58N 74 48 05E", "N38 08.9667 E74 48.0833"],
+)
+def test_distance_accepts_dms(text):
+    a = json.loads(run("distance", text, "38.5598,68.7870", "--format", "json").stdout)
+    ref = geod_m(38 + 8 / 60 + 58 / 3600, 74 + 48 / 60 + 5 / 3600, 38.5598, 68.7870)
+    assert a["distance_m"] == pytest.approx(ref, abs=1.0)
+
+
+def test_distance_accepts_mgrs():
+    import mgrs
+
+    code = mgrs.MGRS().toMGRS(38.5598, 68.7870, MGRSPrecision=5)
+    out = json.loads(run("distance", code, "38.5598,68.7870", "--format", "json").stdout)
+    assert out["distance_m"] < 2.0  # MGRS 1 m cells
+
+
+def test_distance_between_places_carries_their_precision():
+    from borderkit import place
+
+    result = run("distance", "Kulma", "Dushanbe", "--format", "json")
+    out = json.loads(result.stdout)
+    k, d = place("kulma-pass"), place("dushanbe")
+    ref = geod_m(k.geometry.y.iloc[0], k.geometry.x.iloc[0], d.geometry.y.iloc[0],
+                 d.geometry.x.iloc[0])
+    assert out["distance_m"] == pytest.approx(ref, abs=1e-3)
+    spread = float(k["precision_m"].iloc[0] + d["precision_m"].iloc[0])
+    assert out["distance_max_m"] - out["distance_m"] == pytest.approx(spread)
+    text = run("distance", "Kulma", "Dushanbe", "--units", "nmi").stdout
+    assert f"{ref / 1852:.1f} nmi" in text and "km" not in text.split("(")[0]
+    assert "±" in text
+
+
+def test_distance_unknown_place_is_one_line_and_a_hint():
+    result = run("distance", "Kulmaa", "Dushanbe")
+    assert_one_line_error(result, "Kulmaa", "borderkit places")
+
+
+def test_distance_bad_coordinate_is_a_data_error():
+    result = run("distance", "95.0,68.0", "Dushanbe")
+    assert_one_line_error(result, "95")
+
+
+def test_distance_to_border_matches_the_library():
+    from borderkit import border, distance_to, place
+
+    result = run("distance-to", "shaymak-facility", "--border", "CHN-TJK", "--border",
+                 "AFG-TJK", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [r["border"] for r in rows] == ["CHN-TJK", "AFG-TJK"]
+    facility = place("shaymak-facility")
+    for row in rows:
+        ref = distance_to(facility, border(row["border"]))
+        assert row["distance_m"] == pytest.approx(float(ref["distance_m"].iloc[0]))
+        assert row["distance_min_m"] <= row["distance_m"] <= row["distance_max_m"]
+        # the nearest point is on the border, at the stated distance
+        assert geod_m(facility.geometry.y.iloc[0], facility.geometry.x.iloc[0],
+                      row["nearest_lat"], row["nearest_lon"]) == pytest.approx(
+            row["distance_m"], abs=5.0)
+
+
+def test_distance_to_unknown_border():
+    assert_one_line_error(run("distance-to", "Dushanbe", "--border", "XXX-TJK"))
+
+
+def test_within_defaults_to_shipped_places_and_pipes_geojson():
+    from borderkit import border, distance_to, places
+
+    result = run("within", "--border", "AFG-TJK", "--km", "50")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    inside = {f["properties"]["id"] for f in doc["features"]}
+    dist = distance_to(places(), border("AFG-TJK"))
+    dist = dist["distance_m"] if hasattr(dist, "columns") else dist
+    expected = set(places()["id"][dist.to_numpy() <= 50_000])
+    assert inside == expected and inside and inside != set(places()["id"])
+    assert f"{len(inside)} of" in result.stderr
+
+
+def test_within_reads_a_user_file(tmp_path):
+    path = tmp_path / "posts.csv"
+    path.write_text("name,lat,lon\nНазди марз,37°15′N,71°30′E\nДур,39°00′N,69°00′E\n",
+                    encoding="utf-8")
+    result = run("within", str(path), "--border", "AFG-TJK", "--km", "30", "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["name"] for r in rows] == ["Назди марз"]
+    assert float(rows[0]["distance_m"]) <= 30_000
+
+
+def test_within_rejects_negative_km():
+    assert run("within", "--border", "AFG-TJK", "--km", "-5").exit_code == 2
+
+
+def test_buffer_writes_rings(tmp_path):
+    from borderkit import read_layer
+
+    out = tmp_path / "rings.geojson"
+    result = run("buffer", "Dushanbe", "--km", "50", "--km", "100", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    rings = read_layer(out)
+    assert rings["radius_m"].tolist() == [50_000.0, 100_000.0]
+    # every vertex of the 50 km disc is 50 km from Dushanbe (geodesic, not degrees)
+    from borderkit import place
+
+    d = place("dushanbe").geometry.iloc[0]
+    xs, ys = rings.geometry.iloc[0].exterior.coords.xy
+    dists = [geod_m(d.y, d.x, y, x) for x, y in list(zip(xs, ys, strict=True))[::10]]
+    assert min(dists) == pytest.approx(50_000, abs=5) and max(dists) == pytest.approx(
+        50_000, abs=5)
+
+
+def test_buffer_to_stdout_is_geojson():
+    result = run("buffer", "38.5598,68.7870", "--km", "10")
+    doc = json.loads(result.stdout)
+    assert doc["features"][0]["properties"]["radius_m"] == 10_000.0
+    assert doc["features"][0]["geometry"]["type"] == "Polygon"
+
+
+# --------------------------------------------------------------------------- maps
+
+
+def test_map_from_the_example_spec(tmp_path):
+    html = tmp_path / "brief.html"
+    result = run("map", str(EXAMPLE), "-o", str(html))
+    assert result.exit_code == 0, result.stderr
+    page = html.read_text(encoding="utf-8")
+    assert "The Kulma–Karasu crossing and the Chinese facility" in page
+    assert "Қарокӯл" in page  # the user file next to the spec, with its Tajik names
+    assert "http://" not in page.replace("http://www.w3.org", "")  # offline page
+
+
+def test_map_preset_to_stdout_and_static(tmp_path):
+    svg = tmp_path / "brief.svg"
+    result = run("map", "--preset", "tajikistan-2020-05", "--static", str(svg))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.lstrip().lower().startswith("<!doctype html")
+    assert "Chinese security assistance to Tajikistan" in result.stdout
+    assert svg.read_bytes().lstrip().startswith(b"<?xml")
+
+
+def test_map_unknown_preset():
+    assert_one_line_error(run("map", "--preset", "atlantis"), "tajikistan-2020-05")
+
+
+def test_example_spec_in_cli_md_is_the_example_file():
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert EXAMPLE.read_text(encoding="utf-8").strip() in text
+
+
+# --------------------------------------------------------------------------- demo
+
+
+def _fake_renderers(monkeypatch, *, chromium: bool):
+    """Replace the slow renderers by stubs that write small files (the CLI logic is tested)."""
+    from borderkit import errors, export, static
+
+    def fake_static(spec, path, **kw):
+        pathlib.Path(path).write_bytes(b"static")
+
+    def fake_png(bmap, path, **kw):
+        if not chromium:
+            raise errors.MissingDependencyError("PNG export needs Chromium, not found")
+        pathlib.Path(path).write_bytes(b"png")
+
+    monkeypatch.setattr(static, "render_static", fake_static)
+    monkeypatch.setattr(export, "to_png", fake_png)
+
+
+def test_demo_without_chromium_writes_the_rest_and_warns(tmp_path, monkeypatch):
+    _fake_renderers(monkeypatch, chromium=False)
+    result = run("demo", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "brief-print.png", "brief.html", "brief.pdf", "brief.svg", "distances.csv"]
+    assert "warning: skipped brief.png: PNG export needs Chromium" in result.stderr
+    assert "[7/7]" in result.stderr
+    strict = run("demo", "--out", str(tmp_path), "--strict", "--quiet")
+    assert strict.exit_code == 1
+    assert "[1/7]" not in strict.stderr
+
+
+def test_demo_distances_csv(tmp_path, monkeypatch):
+    from borderkit import area, border, distance, distance_to, load, place
+
+    _fake_renderers(monkeypatch, chromium=True)
+    result = run("demo", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "brief.png").read_bytes() == b"png"
+    rows = {r["quantity"]: r for r in csv.DictReader(
+        (tmp_path / "distances.csv").open(encoding="utf-8"))}
+    facility = place("shaymak-facility")
+    for bid in ("CHN-TJK", "AFG-TJK"):
+        row = rows[f"facility to the {bid} border"]
+        ref = distance_to(facility, border(bid))
+        assert float(row["value"]) == pytest.approx(float(ref["distance_m"].iloc[0]))
+        assert float(row["min"]) == pytest.approx(float(ref["distance_min_m"].iloc[0]))
+        assert float(row["max"]) == pytest.approx(float(ref["distance_max_m"].iloc[0]))
+        assert row["unit"] == "m"
+    k, d = place("kulma-pass").geometry.iloc[0], place("dushanbe").geometry.iloc[0]
+    row = rows["Kulma-Karasu crossing to Dushanbe"]
+    assert float(row["value"]) == pytest.approx(geod_m(k.y, k.x, d.y, d.x), abs=1e-3)
+    assert float(row["value"]) == pytest.approx(float(distance((k.x, k.y), (d.x, d.y))))
+    row = rows["area ceded by Tajikistan to China (2011)"]
+    assert row["unit"] == "m2"
+    assert float(row["value"]) == pytest.approx(float(area(load("ceded_area")).sum()))
+    assert "km²" in row["display"]
+    assert "Kulma-Karasu crossing to the pre-2011 line" in rows
+
+
+@pytest.mark.slow
+def test_make_demo_end_to_end_as_a_subprocess(tmp_path):
+    """The real thing: every renderer, and Chromium when the machine has it."""
+    from borderkit.errors import MissingDependencyError as Missing
+    from borderkit.export import find_chromium
+
+    try:
+        find_chromium()
+        has_browser = True
+    except Missing:
+        has_browser = False
+    out = subprocess.run([str(SCRIPT), "demo", "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    files = {p.name: p.stat().st_size for p in (tmp_path / "out").iterdir()}
+    expected = {"brief.html", "brief-print.png", "brief.svg", "brief.pdf", "distances.csv"}
+    assert expected <= set(files) and all(files[f] > 1000 for f in expected - {"distances.csv"})
+    assert ("brief.png" in files) == has_browser
+    from PIL import Image
+
+    with Image.open(tmp_path / "out" / "brief-print.png") as im:
+        assert im.info.get("dpi", (0, 0))[0] == pytest.approx(300, abs=1)
+    if has_browser:
+        with Image.open(tmp_path / "out" / "brief.png") as im:
+            assert im.width >= 2 * 1000  # 2x device scale

@@ -287,6 +287,10 @@ def layers(fmt: str) -> None:
     from . import data as _data
 
     frame = _data.datasets()
+    if fmt == "table":
+        cols = [c for c in ("name", "feature_count", "geometry_type", "license", "sources",
+                            "title") if c in frame.columns]
+        frame = frame[cols]
     _emit_frame(frame, fmt, None)
 
 
@@ -306,10 +310,10 @@ def places(kind: str | None, fmt: str, output: Path | None) -> None:
     table = frame.copy()
     table["lat"] = table.geometry.y.round(5)
     table["lon"] = table.geometry.x.round(5)
-    cols = [c for c in ("name", "kind", "lat", "lon", "precision_m", "confidence",
-                        "source_title", "source_url") if c in table.columns]
+    cols = [c for c in ("id", "name", "kind", "lat", "lon", "precision_m", "confidence",
+                        "source_title", "source_url", "source_date") if c in table.columns]
     if fmt == "table":
-        cols = [c for c in cols if c not in ("source_url",)]
+        cols = [c for c in cols if not c.startswith("source")]
     _emit_frame(table[cols], fmt, output)
 
 
@@ -379,13 +383,16 @@ def distance_to(place: str, borders: tuple[str, ...], units: str | None, fmt: st
         row["nearest_lat"] = round(float(near.geometry.iloc[0].y), 5)
         row["nearest_lon"] = round(float(near.geometry.iloc[0].x), 5)
         if fmt == "table":
+            row.update({k: round(v) for k, v in row.items() if k.startswith("distance_")})
             row["distance"] = _fmt(row["distance_m"], units)
         rows.append(row)
     _emit_frame(pd.DataFrame(rows), fmt, None)
 
 
 def _distance_columns(result: Any) -> dict[str, float]:
-    """distance_m (and min/max when present) of the first row of a distance_to result."""
+    """distance_m (and min/max when present) of the first row of a distance result."""
+    if isinstance(result, int | float):
+        return {"distance_m": float(result)}
     if hasattr(result, "columns"):
         out = {c: float(result[c].iloc[0]) for c in
                ("distance_m", "distance_min_m", "distance_max_m") if c in result.columns}
@@ -421,6 +428,11 @@ def within(file: Path | None, border_id: str, km: float, fmt: str,
         found = found.copy()
         found["lat"] = found.geometry.y.round(5)
         found["lon"] = found.geometry.x.round(5)
+    if fmt == "table":
+        keep = ["id", "name", "kind", "lat", "lon", "distance_m", "distance_min_m",
+                "distance_max_m", "within_certain"]
+        found = found[[c for c in keep if c in found.columns]].round(
+            {"distance_m": 0, "distance_min_m": 0, "distance_max_m": 0})
     _emit_frame(found, fmt, output)
 
 
@@ -435,10 +447,10 @@ def buffer_cmd(place: str, km: tuple[float, ...], output: Path | None) -> None:
 
     PLACE is {coords}.
     """
-    from . import buffer as _buffer
+    from .buffer import rings  # the module, not bk.buffer (the function)
 
     pt = _point(place)
-    frame = _buffer.rings((pt.lon, pt.lat), [_km(k) for k in km])
+    frame = rings((pt.lon, pt.lat), [_km(k) for k in km])
     frame = frame.copy()
     frame.insert(0, "center", pt.label)
     _emit_geojson(frame, output)
@@ -507,6 +519,7 @@ def _load_spec(spec_file: Path | None, preset: str | None) -> Any:
 class _Step:
     label: str
     run: Callable[[], Any]
+    output: str | None = None
     needs_browser: bool = False
 
 
@@ -546,7 +559,7 @@ def demo(out_dir: Path, strict: bool, quiet: bool) -> None:
         _export.to_png(state["map"], out_dir / "brief.png", scale=2)
 
     def table() -> None:
-        frame = key_distances()
+        frame = _key_distances()
         from ._atomic import write_text
 
         write_text(out_dir / "distances.csv", frame.to_csv(index=False, lineterminator="\n"))
@@ -554,49 +567,93 @@ def demo(out_dir: Path, strict: bool, quiet: bool) -> None:
 
     steps = [
         _Step("load the brief (preset tajikistan-2020-05)", load),
-        _Step("measure key distances -> distances.csv", table),
-        _Step("interactive map -> brief.html", html),
-        _Step("print map, 300 dpi -> brief-print.png", static("brief-print.png")),
-        _Step("print map -> brief.svg", static("brief.svg")),
-        _Step("print map -> brief.pdf", static("brief.pdf")),
-        _Step("screenshot of brief.html, 2x -> brief.png", screenshot, needs_browser=True),
+        _Step("measure key distances", table, "distances.csv"),
+        _Step("interactive map", html, "brief.html"),
+        _Step("print map, 300 dpi", static("brief-print.png"), "brief-print.png"),
+        _Step("print map, vector", static("brief.svg"), "brief.svg"),
+        _Step("print map, vector", static("brief.pdf"), "brief.pdf"),
+        _Step("screenshot of brief.html, 2x", screenshot, "brief.png", needs_browser=True),
     ]
+    written: list[str] = []
     skipped: list[tuple[str, str]] = []
     for i, step in enumerate(steps, start=1):
+        target = f" -> {out_dir / step.output}" if step.output else ""
         if not quiet:
-            _err(f"[{i}/{len(steps)}] {step.label} ...")
+            _err(f"[{i}/{len(steps)}] {step.label}{target} ...")
         t0 = time.perf_counter()
         try:
             step.run()
-        except (MissingDependencyError, ExportError) as err:
+        except BorderkitError as err:
             if not step.needs_browser:
                 raise
-            skipped.append((step.label.rsplit("-> ", 1)[-1], str(err)))
-            _err(f"      skipped: {err}")
+            skipped.append((step.output or step.label, str(err)))
+            if not quiet:
+                _err("      skipped (see the warning below)")
             continue
+        if step.output:
+            written.append(step.output)
         if not quiet:
             _err(f"      done in {time.perf_counter() - t0:.1f} s")
     if "distances" in state and not quiet:
         _err("")
         _err(_distance_summary(state["distances"]))
-    written = sorted(p.name for p in out_dir.iterdir() if p.name in _DEMO_FILES)
     _err(f"\nwrote {len(written)} file(s) to {out_dir}/: {', '.join(written)}")
     for name, why in skipped:
         _err(f"warning: skipped {name}: {why}")
+        if (out_dir / name).exists():
+            _err(f"warning: {out_dir / name} is left from an earlier run, not from this one")
     if skipped:
-        _err("hint: install Chromium (apt-get install chromium, or: playwright install "
-             "chromium) for the PNG screenshot; every other file was written")
+        _err("hint: every other file was written; --strict makes a skipped file an error")
         if strict:
             raise click.exceptions.Exit(EXIT_DATA)
 
 
-_DEMO_FILES = frozenset({"brief.html", "brief.png", "brief-print.png", "brief.svg",
-                         "brief.pdf", "distances.csv"})
+def _key_distances() -> Any:
+    """The key distances of the May 2020 brief, one row per quantity.
 
+    Columns: ``quantity``, ``from``, ``to``, ``value`` (SI), ``unit`` (``m`` or
+    ``m2``), ``min`` and ``max`` (the range for an approximately known place),
+    ``display`` (km / mi / nmi, or km²) and ``method``. Every number comes from
+    :mod:`borderkit.measure`; this function only lays them out.
+    """
+    import pandas as pd
 
-def key_distances() -> Any:
-    """The key distances of the May 2020 brief, as a table (SI units, with a display column)."""
-    raise NotImplementedError
+    from . import data as _data
+    from . import measure as _measure
+    from .presets import FACILITY_ID
+
+    facility = _one_row_frame(_data.place(FACILITY_ID))
+    kulma = _one_row_frame(_data.place("kulma-pass"))
+    dushanbe = _one_row_frame(_data.place("dushanbe"))
+    rows: list[dict[str, Any]] = []
+
+    def add(quantity: str, a: Any, b: str, result: Any, method: str) -> None:
+        cols = _distance_columns(result)
+        value = cols["distance_m"]
+        lo, hi = cols.get("distance_min_m", value), cols.get("distance_max_m", value)
+        display = _measure.format_distance(value)
+        if hi - lo > 0:
+            display += (f" (range {_measure.format_distance(lo, units=('km',))} to "
+                        f"{_measure.format_distance(hi, units=('km',))})")
+        rows.append({"quantity": quantity, "from": str(a["name"].iloc[0]), "to": b,
+                     "value": value, "unit": "m", "min": lo, "max": hi, "display": display,
+                     "method": method})
+
+    for bid in ("CHN-TJK", "AFG-TJK"):
+        add(f"facility to the {bid} border", facility, f"{bid} border",
+            _measure.distance_to(facility, _data.border(bid)),
+            "geodesic to the nearest point of the line, WGS84; min/max from precision_m")
+    kd = _measure.distance(kulma, dushanbe)
+    add("Kulma-Karasu crossing to Dushanbe", kulma, str(dushanbe["name"].iloc[0]), kd,
+        "geodesic, WGS84 (straight line, not road distance)")
+    add("Kulma-Karasu crossing to the pre-2011 line", kulma, "pre-2011 China-Tajikistan line",
+        _measure.distance_to(kulma, _data.load("historical_border")),
+        "geodesic to the nearest point of the line, WGS84")
+    area = float(_measure.area(_data.load("ceded_area")).sum())
+    rows.append({"quantity": "area ceded by Tajikistan to China (2011)", "from": "",
+                 "to": "", "value": area, "unit": "m2", "min": area, "max": area,
+                 "display": f"{area / 1e6:,.0f} km²", "method": "geodesic area, WGS84"})
+    return pd.DataFrame(rows)
 
 
 def _distance_summary(frame: Any) -> str:
