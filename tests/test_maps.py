@@ -199,7 +199,7 @@ def test_leaflet_is_inlined_with_data_uri_images(page):
     p = parse(page)
     assert any("Leaflet 1.9.3" in text for _, text in p.scripts)
     css = "\n".join(p.styles)
-    assert css.count("url(data:image/png;base64,") >= 3
+    assert css.count("url(data:image/png;base64,") == 2  # the layer-switcher icons
     assert "images/layers.png" not in css
 
 
@@ -211,7 +211,8 @@ def test_map_element_and_ready_contract(page):
     assert "window.borderkitReady = true" in page
     for opt in ("fadeAnimation: false", "zoomAnimation: false", "markerZoomAnimation: false"):
         assert opt in page
-    assert "position: absolute; top: 0; right: 0; bottom: 0; left: 0" in page
+    assert re.search(r"#bk-map\{position: ?absolute;top: ?0;right: ?0;bottom: ?0;left: ?0;",
+                     page)
 
 
 def test_offline_by_default_tiles_only_on_request():
@@ -475,9 +476,12 @@ def test_simplify_defaults_to_the_spec_and_clips_the_basemap():
     assert brief_map(spec, simplify=None).tolerance is None
     blocks = data_blocks(m.to_html())
     land_box = shapely.geometry.shape(blocks["bk-data-land"]["features"][0]["geometry"])
+    window = _features.view_window(m.resolved.bounds, spec.width, spec.height)
+    assert land_box.bounds == pytest.approx(window, abs=1e-4)  # rounded to 1/20 tolerance
+    lon0, lat0, lon1, lat1 = window
     x0, y0, x1, y1 = m.resolved.bounds
-    assert land_box.bounds == pytest.approx(
-        (x0 - (x1 - x0), y0 - (y1 - y0), x1 + (x1 - x0), y1 + (y1 - y0)), abs=1e-6)
+    assert lon0 < x0 and lat0 < y0 and lon1 > x1 and lat1 > y1
+    assert lon1 - x1 > 2 * (x0 - lon0)  # room for the legend column in the east
 
 
 @pytest.mark.parametrize("bad", ["fast", -1.0, float("nan"), True])

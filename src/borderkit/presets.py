@@ -37,7 +37,6 @@ def _tajikistan_2020_05() -> BriefSpec:
         FACILITY_ID,
         "khorugh",
         "murghob",
-        "tripoint-afg-chn-tjk",
     ]
     return BriefSpec(
         title="Chinese security assistance to Tajikistan, May 2020",
@@ -56,11 +55,11 @@ def _tajikistan_2020_05() -> BriefSpec:
         layers=[
             Layer("countries", name="Countries", label_column=None, legend=False),
             Layer("admin1", where={"name": "Gorno-Badakhshan"},
-                  name="Gorno-Badakhshan Autonomous Oblast (GBAO)", labels=True),
-            Layer("ceded_area", name="Area ceded by Tajikistan to China (2011)"),
+                  name="Gorno-Badakhshan (GBAO)", labels=True),
+            Layer("ceded_area", name="Area ceded to China, 2011"),
             Layer("historical_border", name="China\u2013Tajikistan line before 2011"),
             Layer("borders", where={"id": "CHN-TJK"}, kind="border",
-                  name="China\u2013Tajikistan border (current)"),
+                  name="China\u2013Tajikistan border"),
             Layer("borders", where={"id": "AFG-TJK"}, kind="border",
                   name="Afghanistan\u2013Tajikistan border", style={"color": "#795548"}),
             Layer("places", where={"id": places}, labels=True),
@@ -68,8 +67,8 @@ def _tajikistan_2020_05() -> BriefSpec:
                   labels=True),
         ],
         distance_lines=[
-            DistanceLine(FACILITY_ID, "CHN-TJK", name="Facility to the Chinese border"),
-            DistanceLine(FACILITY_ID, "AFG-TJK", name="Facility to the Afghan border"),
+            DistanceLine(FACILITY_ID, "CHN-TJK", name="To the Chinese border"),
+            DistanceLine(FACILITY_ID, "AFG-TJK", name="To the Afghan border"),
         ],
         simplify="auto",
     )

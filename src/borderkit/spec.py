@@ -600,7 +600,10 @@ def _distance_line(dl: DistanceLine, where: str) -> Any:
                 "approximate location)")
     line = line.copy()
     line["name"] = f"{na} → {nb}"
-    line["label"] = dl.label if dl.label is not None else text
+    if dl.label is not None:
+        line["label"] = dl.label
+    else:  # a named line says which one it is (two lines from one place look alike)
+        line["label"] = f"{dl.name}: {text}" if dl.name else text
     line["distance_min_m"] = max(length - spread, 0.0)
     line["distance_max_m"] = length + spread
     return line

@@ -60,18 +60,38 @@ def leaflet_css() -> str:
     def inline(match: re.Match[str]) -> str:
         return f"url({_data_uri(folder / match.group(1))})"
 
+    # the default marker image is never used (markers are SVG), so it is not inlined
+    text = re.sub(r"\.leaflet-default-icon-path\s*\{[^}]*\}", "", text)
     text = re.sub(r"url\((images/[\w.-]+\.png)\)", inline, text)
     # old-IE VML behaviour: useless in every supported browser
-    return re.sub(r"\.lvml\s*\{[^}]*\}", "", text)
+    text = re.sub(r"\.lvml\s*\{[^}]*\}", "", text)
+    return _compact_css(text)
+
+
+def _compact_css(text: str) -> str:
+    """Drop comments and runs of whitespace (the stylesheets have no strings with spaces)."""
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL)
+    text = re.sub(r"\s+", " ", text)
+    return re.sub(r"\s*([{};,])\s*", r"\1", text).strip() + "\n"
+
+
+def _compact_js(text: str) -> str:
+    """Drop indentation, blank lines and whole-line ``//`` comments (line breaks stay)."""
+    lines = (line.strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//")) + "\n"
 
 
 @lru_cache(maxsize=1)
 def page_js() -> str:
     """borderkit's own page script (layers, labels, legend, scale bar, inset, ready flag)."""
-    return resources.files(__package__).joinpath("_page.js").read_text(encoding="utf-8")
+    return _compact_js(
+        resources.files(__package__).joinpath("_page.js").read_text(encoding="utf-8")
+    )
 
 
 @lru_cache(maxsize=1)
 def page_css() -> str:
     """borderkit's own stylesheet for the page and its controls."""
-    return resources.files(__package__).joinpath("_page.css").read_text(encoding="utf-8")
+    return _compact_css(
+        resources.files(__package__).joinpath("_page.css").read_text(encoding="utf-8")
+    )

@@ -21,7 +21,9 @@ from ..spec import UNCERTAINTY_MIN_M, ResolvedLayer, label_anchor
 from ._escape import safe_url, script_json
 
 __all__ = [
+    "view_window",
     "auto_tolerance",
+    "decimals_for",
     "feature_collection",
     "label_anchors",
     "round_geometries",
@@ -56,9 +58,22 @@ _DERIVED_ROW = {"distance_line": "Geodesic distance", "ring": "Radius",
 _SOURCE_COLUMNS = ("source_title", "source", "source_url")
 
 
-def round_geometries(geoms: np.ndarray) -> np.ndarray:
-    """Round every coordinate to 6 decimals (vectorised over the whole array)."""
-    return shapely.transform(geoms, lambda xy: np.round(xy, DECIMALS))
+def round_geometries(geoms: np.ndarray, decimals: int = DECIMALS) -> np.ndarray:
+    """Round every coordinate to *decimals* (vectorised over the whole array)."""
+    return shapely.transform(geoms, lambda xy: np.round(xy, decimals))
+
+
+def decimals_for(tolerance: float | None) -> int:
+    """Decimals that keep rounding under 1/20 of a simplification *tolerance* (max 6).
+
+    Examples
+    --------
+    >>> decimals_for(None), decimals_for(0.006), decimals_for(1e-5)
+    (6, 4, 6)
+    """
+    if not tolerance or tolerance <= 0:
+        return DECIMALS
+    return int(min(DECIMALS, max(1, math.ceil(-math.log10(tolerance / 20)))))
 
 
 def auto_tolerance(bounds: Sequence[float], width: int, height: int) -> float:
@@ -85,6 +100,37 @@ def auto_tolerance(bounds: Sequence[float], width: int, height: int) -> float:
     zoom = math.floor(zoom * 4) / 4
     deg_per_px = 360.0 / (256 * 2**zoom)
     return deg_per_px * math.cos(math.radians((lat0 + lat1) / 2))
+
+
+def view_window(bounds: Sequence[float], width: int, height: int, *,
+                margin: float = 1.25, right: float = 0.25) -> tuple[float, float, float, float]:
+    """About the extent a *width* x *height* page fitted to *bounds* shows, with a margin.
+
+    The page fits *bounds* into the view less a column of *right* (a fraction of the
+    width) kept for the legend, so the view is *bounds* widened to that area's aspect
+    ratio (with the cosine of the centre latitude) plus the column to the east; the
+    result is scaled by *margin* about its centre. Degrees, clamped to the globe.
+
+    Examples
+    --------
+    >>> [round(v, 2) for v in view_window((70, 38, 72, 39), 800, 800, margin=1, right=0)]
+    [70.0, 37.71, 72.0, 39.29]
+    """
+    lon0, lat0, lon1, lat1 = (float(v) for v in bounds)
+    cx, cy = (lon0 + lon1) / 2, (lat0 + lat1) / 2
+    k = max(math.cos(math.radians(cy)), 0.05)
+    w, h = (lon1 - lon0) * k, lat1 - lat0
+    aspect = width * (1 - right) / height
+    if w > h * aspect:
+        h = w / aspect
+    else:
+        w = h * aspect
+    west = cx - w / k / 2
+    east = west + w / k / (1 - right)
+    mid = (west + east) / 2
+    half_lon, half_lat = (east - west) / 2 * margin, h / 2 * margin
+    return (max(mid - half_lon, -180.0), max(cy - half_lat, -90.0),
+            min(mid + half_lon, 180.0), min(cy + half_lat, 90.0))
 
 
 def _text(value: Any) -> str | None:
@@ -120,7 +166,7 @@ def format_metres(value: float) -> str:
     return f"{km:.1f} km".replace(".0 km", " km") if km < 100 else f"{km:.0f} km"
 
 
-def _precision(value: Any) -> str | None:
+def _precision(value: Any, point: bool) -> str | None:
     try:
         metres = float(value)
     except (TypeError, ValueError):
@@ -128,21 +174,24 @@ def _precision(value: Any) -> str | None:
     if not math.isfinite(metres):
         return None
     text = f"± {format_metres(metres)}"
-    if metres >= UNCERTAINTY_MIN_M:
+    if point and metres >= UNCERTAINTY_MIN_M:
         text += " (approximate location)"
     return text
 
 
 def _popup(row: dict[str, Any], lyr: ResolvedLayer, heading: str) -> dict[str, Any] | None:
     rows: list[list[str]] = []
+    point = lyr.style.get("geom") == "point"
     for col in lyr.popup_columns:
         if col == "name":
             continue
         value = row.get(col)
-        text = _precision(value) if col == "precision_m" else _text(value)
+        text = _precision(value, point) if col == "precision_m" else _text(value)
         if text is None:
             continue
         title = _COLUMN_TITLES.get(col, col.replace("_", " ").capitalize())
+        if col == "precision_m" and not point:
+            title = "Precision"
         link = safe_url(text) if col == "source_url" else None
         rows.append([title, text, link] if link else [title, text])
     derived = _DERIVED_ROW.get(lyr.kind)
@@ -159,7 +208,8 @@ def _popup(row: dict[str, Any], lyr: ResolvedLayer, heading: str) -> dict[str, A
     return {"h": heading or lyr.name, "r": rows}
 
 
-def feature_collection(lyr: ResolvedLayer, geoms: np.ndarray | None = None) -> str:
+def feature_collection(lyr: ResolvedLayer, geoms: np.ndarray | None = None, *,
+                       decimals: int = DECIMALS) -> str:
     """The layer as GeoJSON text with tooltip (``t``) and popup (``p``) properties.
 
     Parameters
@@ -167,11 +217,13 @@ def feature_collection(lyr: ResolvedLayer, geoms: np.ndarray | None = None) -> s
     lyr : ResolvedLayer
     geoms : array of shapely geometries, optional
         Geometries to write instead of the frame's (for example simplified ones).
+    decimals : int
+        Coordinate rounding (6, about 0.1 m, unless simplified for display).
     """
     frame = lyr.frame
     if geoms is None:
         geoms = frame.geometry.to_numpy()
-    geoms = round_geometries(np.asarray(geoms, dtype=object))
+    geoms = round_geometries(np.asarray(geoms, dtype=object), decimals)
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     texts = shapely.to_geojson(geoms)
     props = _properties(lyr)

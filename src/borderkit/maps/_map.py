@@ -32,8 +32,8 @@ __all__ = ["BriefMap", "brief_map"]
 
 Simplify = Literal["auto"] | float | None
 
-_STYLE_KEYS = ("geom", "color", "fill", "weight", "fill_opacity", "dash", "z", "marker",
-               "radius")
+#: Basemap layers (``fit=False``) are simplified this many times more than the rest.
+BASEMAP_TOLERANCE = 2.0
 
 
 class _Raw(Element):
@@ -157,10 +157,16 @@ class _GeoLayer(MacroElement):
             lyr = self.layer
             geoms = lyr.frame.geometry.to_numpy()
             if self.tolerance and lyr.style.get("geom") != "point":
-                if self.window is not None and not lyr.fit:
-                    geoms = shapely.clip_by_rect(geoms, *self.window)
-                geoms = shapely.simplify(geoms, self.tolerance, preserve_topology=True)
-            self._json = _features.feature_collection(lyr, geoms)
+                tolerance = self.tolerance
+                if not lyr.fit:  # basemap context: clipped to the view, ~2 px
+                    tolerance *= BASEMAP_TOLERANCE
+                    if self.window is not None:
+                        geoms = shapely.clip_by_rect(geoms, *self.window)
+                geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
+                decimals = _features.decimals_for(self.tolerance)
+            else:
+                decimals = _features.DECIMALS
+            self._json = _features.feature_collection(lyr, geoms, decimals=decimals)
         return self._json
 
     def meta(self) -> dict[str, Any]:
@@ -329,8 +335,10 @@ class BriefMap:
         Simplify lines and polygons for display: ``"auto"`` keeps them within about one
         pixel at the initial zoom (from ``spec.width`` x ``spec.height``), a float is a
         tolerance in degrees, ``None`` writes every vertex. Default: ``spec.simplify``.
-        When simplifying, layers left out of the fit (``fit=False``, e.g. the land
-        basemap) are also clipped to three times the map's extent.
+        Simplified coordinates are rounded to 1/20 of the tolerance (points keep 6
+        decimals). Layers left out of the fit (``fit=False``, e.g. the land basemap)
+        are context: simplified to about two pixels and clipped to a margin around the
+        initial view of ``spec.width`` x ``spec.height``.
     notes_html : str, optional
         **Trusted** HTML appended to the notes box, inserted without escaping. Only pass
         markup you wrote yourself; every other text on the page is escaped.
@@ -461,8 +469,7 @@ class BriefMap:
         page.add_child(fmap, name="bk-leaflet")
         if tiles_opts:
             fmap.add_child(_Part("BkTiles", script=f"bk.tiles($MAP, {script_json(tiles_opts)});\n"))
-        x0, y0, x1, y1 = resolved.bounds
-        window = (x0 - (x1 - x0), y0 - (y1 - y0), x1 + (x1 - x0), y1 + (y1 - y0))
+        window = _features.view_window(resolved.bounds, int(spec.width), int(spec.height))
         for lyr in sorted(resolved.layers, key=lambda lyr: lyr.style["z"]):
             if len(lyr.frame):
                 fmap.add_child(_GeoLayer(lyr, tolerance=self.tolerance, window=window))

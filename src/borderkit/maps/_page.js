@@ -193,7 +193,15 @@
         [-r * 0.7 - w, r * 0.7],
       ];
     }
-    return [[-w / 2, -h / 2], [-w / 2, -h - 4], [-w / 2, 4], [6, -h / 2], [-w - 6, -h / 2]];
+    // lines and areas: the anchor itself, then further and further above, below, aside
+    var out = [];
+    [0, 1, 2, 3].forEach(function (step) {
+      var dy = step * (h + 4);
+      out.push([-w / 2, -h / 2 - dy], [-w / 2, -h / 2 + dy]);
+      if (step) out.push([8 * step, -h / 2 - dy / 2], [-w - 8 * step, -h / 2 - dy / 2],
+                         [8 * step, -h / 2 + dy / 2], [-w - 8 * step, -h / 2 + dy / 2]);
+    });
+    return out;
   }
 
   bk.placeLabels = function (map) {
@@ -216,6 +224,18 @@
         markers.push([lab.pt.x - q, lab.pt.y - q, lab.pt.x + q, lab.pt.y + q]);
       }
     });
+    // labels never hide under the title, legend, inset and other panels
+    var box = map.getContainer().getBoundingClientRect();
+    Array.prototype.forEach.call(
+      map.getContainer().querySelectorAll(".leaflet-control"),
+      function (node) {
+        var r = node.getBoundingClientRect();
+        if (!r.width || !r.height) return;
+        var a = map.containerPointToLayerPoint([r.left - box.left - 2, r.top - box.top - 2]);
+        var b = map.containerPointToLayerPoint([r.right - box.left + 2, r.bottom - box.top + 2]);
+        markers.push([a.x, a.y, b.x, b.y]);
+      }
+    );
     todo.sort(function (a, b) {
       return b.prio - a.prio || a.order - b.order;
     });
@@ -301,12 +321,29 @@
     rect.setAttribute("height", Math.max(yb - yt, 2).toFixed(1));
   };
 
+  // width kept free on the right for the legend and inset column (when it is narrow)
+  function rightColumn(map) {
+    var width = 0;
+    ["topright", "bottomright"].forEach(function (corner) {
+      var node = map._controlCorners && map._controlCorners[corner];
+      if (!node) return;
+      Array.prototype.forEach.call(node.children, function (c) {
+        if (!c.classList.contains("leaflet-control-layers")) width = Math.max(width, c.offsetWidth);
+      });
+    });
+    return width > 0 && width < map.getSize().x * 0.35 ? width + 10 : 0;
+  }
+
   function fit(map, b) {
     var ok =
       b && b.length === 4 && b.every(function (v) { return typeof v === "number" && isFinite(v); }) &&
       b[0] < b[2] && b[1] < b[3];
     if (ok) {
-      map.fitBounds(L.latLngBounds(ll([b[0], b[1]]), ll([b[2], b[3]])), { animate: false });
+      map.fitBounds(L.latLngBounds(ll([b[0], b[1]]), ll([b[2], b[3]])), {
+        animate: false,
+        paddingTopLeft: [0, 0],
+        paddingBottomRight: [rightColumn(map), 0],
+      });
     } else {
       window.borderkitErrors.push("map extent is not finite; showing the whole world");
       map.setView([0, 0], 2, { animate: false });

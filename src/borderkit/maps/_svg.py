@@ -119,7 +119,7 @@ class InsetFrame:
     """The inset's equirectangular frame: ``x = (lon * k - x0) / s``, ``y = (y1 - lat) / s``."""
 
     def __init__(self, bounds: tuple[float, float, float, float], width: int, height: int,
-                 zoom_out: float = 6.0, min_span_deg: float = 16.0) -> None:
+                 zoom_out: float = 3.5, min_span_deg: float = 12.0) -> None:
         lon0, lat0, lon1, lat1 = bounds
         cx, cy = (lon0 + lon1) / 2, (lat0 + lat1) / 2
         self.k = max(math.cos(math.radians(cy)), 0.05)
