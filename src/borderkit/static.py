@@ -655,6 +655,7 @@ class _Renderer:
         extent = _fit_aspect(box, map_w / map_h)
         self.extent = extent
         self.clip = _lonlat_box(self.proj, extent, 0.25)
+        self.tolerance = (extent[2] - extent[0]) / (map_w * 72 * 4)  # map units per 1/4 pt
         clon, clat = self.proj.lonlat((extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2)
         self.info = StaticInfo(crs=self.proj.crs, extent=extent,
                                centre=(float(clon), float(clat)), fonts=list(self.families),
@@ -723,7 +724,10 @@ class _Renderer:
         lyr_proj = frame
         st = lyr.style
         z = 10 + float(st["z"])
-        parts = shapely.get_parts(lyr_proj.geometry.to_numpy())
+        # drop detail finer than a quarter point: invisible, and it keeps SVG/PDF small
+        geoms = shapely.simplify(lyr_proj.geometry.to_numpy(), self.tolerance,
+                                 preserve_topology=True)
+        parts = shapely.get_parts(geoms[~shapely.is_empty(geoms)])
         kinds = shapely.get_type_id(parts)
         lw = max(float(st.get("weight") or 0.0), 0.0) * self.px_pt
         ls = self._dash(st.get("dash"))
@@ -868,8 +872,10 @@ class _Renderer:
         ins.set_xticks([])
         ins.set_yticks([])
         if len(frame):
-            parts = shapely.get_parts(frame.geometry.to_numpy())
-            polys = parts[shapely.get_type_id(parts) == 3]
+            tol = (box[2] - box[0]) / (w * self.fig.get_size_inches()[0] * 72 * 2)
+            geoms = shapely.simplify(frame.geometry.to_numpy(), tol, preserve_topology=True)
+            parts = shapely.get_parts(geoms)
+            polys = parts[(shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)]
             ins.add_collection(_polygons(polys, facecolor="#fbf8ef", edgecolor="#8a8a8a",
                                          linewidth=0.3), autolim=False)
         ins.add_patch(_rect(x0, y0, x1, y1))
