@@ -550,7 +550,7 @@ class _Renderer:
     # ---- layout
     def _footer_text(self, w_in: float) -> tuple[list[str], list[str]]:
         """Wrapped lines of the notes and sources, and of the attribution box."""
-        chars = max(int((w_in - 2 * _MARGIN) * 72 / (7.5 * 0.52)), 40)
+        chars = max(int((w_in - 2 * _MARGIN) * 72 / (7.5 * 0.57)), 40)
         lines: list[str] = []
         for note in self.spec.notes:
             lines += textwrap.wrap(str(note), chars) or [""]
@@ -562,7 +562,7 @@ class _Renderer:
             for i, src in enumerate(sources, start=1):
                 lines += textwrap.wrap(f"{i}. {src}", chars, subsequent_indent="    ")
         attribution = [str(a) for a in self.r.attribution if str(a).strip()]
-        small = max(int((w_in - 2 * _MARGIN) * 72 / (6 * 0.52)) - 2, 40)
+        small = max(int((w_in - 2 * _MARGIN) * 72 / (6 * 0.57)) - 2, 40)
         boxed = textwrap.wrap("Map data: " + "; ".join(attribution), small) if attribution else []
         return lines, boxed
 
