@@ -214,6 +214,7 @@ def test_footer_blocks_sit_below_the_map_without_overlapping():
     blocks = [_gid(f, g)[0].get_window_extent(r) for g in
               ("bk-legend", "bk-notes", "bk-attribution")]
     assert blocks[-1].y0 > 0  # inside the figure
+    assert all(b.x1 <= map_box.x1 + 1 for b in blocks)  # wrapped to the map's width
     for upper, lower in zip([map_box, *blocks[:-1]], blocks, strict=True):
         assert lower.y1 <= upper.y0 + 0.5, (upper, lower)
     (notes_text,) = _gid(f, "bk-notes")
