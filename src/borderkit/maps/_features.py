@@ -8,16 +8,15 @@ serialised with :func:`._escape.script_json`, so it is safe inside ``<script>``.
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import shapely
 
 from ..spec import UNCERTAINTY_MIN_M, ResolvedLayer, label_anchor
+from ..spec import display_text as _text
 from ._escape import safe_url, script_json
 
 __all__ = [
@@ -131,31 +130,6 @@ def view_window(bounds: Sequence[float], width: int, height: int, *,
     half_lon, half_lat = (east - west) / 2 * margin, h / 2 * margin
     return (max(mid - half_lon, -180.0), max(cy - half_lat, -90.0),
             min(mid + half_lon, 180.0), min(cy + half_lat, 90.0))
-
-
-def _text(value: Any) -> str | None:
-    """Display text of one cell, or None when it is missing."""
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float | np.floating):
-        if not math.isfinite(value):
-            return None
-        return f"{value:g}"
-    if isinstance(value, pd.Timestamp | _dt.datetime):
-        stamp = pd.Timestamp(value)
-        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    if isinstance(value, list | tuple | np.ndarray):
-        items = [t for t in (_text(v) for v in value) if t]
-        return ", ".join(items) or None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    text = str(value)
-    return text if text.strip() else None
 
 
 def format_metres(value: float) -> str:
