@@ -25,6 +25,7 @@ Contract for page consumers (PNG/PDF export, tests)
   should fail (or warn) when it is not.
 * Adding class ``bk-static`` to ``<html>`` (``document.documentElement``) hides the
   interactive-only controls (zoom buttons, layer switcher) for print output.
+* ``window.bk.maps[0]`` is the Leaflet map (for tests and scripted inspection).
 * Ids in the page: ``#bk-title`` (title, subtitle, notes), ``#bk-legend``,
   ``#bk-sources`` (sources and data attribution), ``#bk-scale`` (km and nmi),
   ``#bk-north``, ``#bk-inset`` (locator map); layer data sits in

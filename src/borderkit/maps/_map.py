@@ -97,10 +97,8 @@ class _LeafletMap(folium.Map):
         self.finish = finish
         self.panels_html = panels_html
 
-    def render(self, **kwargs: Any) -> None:
-        page = self.get_root()
-        if not isinstance(page, _Page):  # pragma: no cover - built by BriefMap only
-            raise RenderError("a borderkit map renders only inside its own page")
+    def render(self, **kwargs: Any) -> str:
+        page = _page_of(self)
         name = self.get_name()
         page.html.add_child(_Raw(self.panels_html), name="bk-panels")
         page.html.add_child(_Raw('<div id="bk-map" class="bk-map"></div>\n'), name="bk-map")
@@ -113,28 +111,37 @@ class _LeafletMap(folium.Map):
         page.script.add_child(
             _Raw(f"bk.finish({name}, {script_json(self.finish)});\n"), name="bk-finish"
         )
+        return ""
 
 
-class _Part(MacroElement):
-    """A piece of the page: optional body markup and one script statement."""
+def _page_of(element: Element) -> _Page:
+    page = element.get_root()
+    if not isinstance(page, _Page):  # pragma: no cover - built by BriefMap only
+        raise RenderError("borderkit map parts render only inside a BriefMap page")
+    return page
 
-    def __init__(self, kind: str, *, body: str = "", script: str = "") -> None:
+
+def _map_name(element: Element) -> str:
+    if element._parent is None:  # pragma: no cover - built by BriefMap only
+        raise RenderError("borderkit map parts render only inside a BriefMap map")
+    return element._parent.get_name()
+
+
+class _Call(MacroElement):
+    """One ``bk.<function>(map, options)`` statement of the page script."""
+
+    def __init__(self, function: str, options: dict[str, Any]) -> None:
         super().__init__()
-        self._name = kind
-        self.body = body
-        self.script = script
+        self._name = "BkCall"
+        self.function = function
+        self.options = options
 
-    def render(self, **kwargs: Any) -> None:
-        page = self.get_root()
-        parent = self._parent
-        name = self.get_name()
-        if self.body:
-            page.html.add_child(_Raw(self.body), name=name)
-        if self.script:
-            page.script.add_child(
-                _Raw(self.script.replace("$MAP", parent.get_name() if parent else "null")),
-                name=name,
-            )
+    def render(self, **kwargs: Any) -> str:
+        _page_of(self).script.add_child(
+            _Raw(f"bk.{self.function}({_map_name(self)}, {script_json(self.options)});\n"),
+            name=self.get_name(),
+        )
+        return ""
 
 
 class _GeoLayer(MacroElement):
@@ -185,8 +192,8 @@ class _GeoLayer(MacroElement):
             meta["icon"] = _svg.marker_svg(style)
         return meta
 
-    def render(self, **kwargs: Any) -> None:
-        page = self.get_root()
+    def render(self, **kwargs: Any) -> str:
+        page = _page_of(self)
         data_id = self.data_id()
         page.html.add_child(
             _Raw(f'<script type="application/json" id="{html(data_id)}">{self.geojson()}'
@@ -194,9 +201,10 @@ class _GeoLayer(MacroElement):
             name=data_id,
         )
         page.script.add_child(
-            _Raw(f"bk.layer({self._parent.get_name()}, {script_json(self.meta())});\n"),
+            _Raw(f"bk.layer({_map_name(self)}, {script_json(self.meta())});\n"),
             name=self.get_name(),
         )
+        return ""
 
 
 def _page_style(lyr: ResolvedLayer) -> dict[str, Any]:
@@ -468,7 +476,7 @@ class BriefMap:
         )
         page.add_child(fmap, name="bk-leaflet")
         if tiles_opts:
-            fmap.add_child(_Part("BkTiles", script=f"bk.tiles($MAP, {script_json(tiles_opts)});\n"))
+            fmap.add_child(_Call("tiles", tiles_opts))
         window = _features.view_window(resolved.bounds, int(spec.width), int(spec.height))
         for lyr in sorted(resolved.layers, key=lambda lyr: lyr.style["z"]):
             if len(lyr.frame):
