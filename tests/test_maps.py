@@ -299,6 +299,7 @@ def test_attack_strings_are_escaped_in_every_slot(attack):
     props = [f["properties"] for b in blocks.values() for f in b["features"]]
     headings = {p["p"]["h"] for p in props if "p" in p}
     assert f"{attack} 0" in headings and attack in headings
+    assert attack in {p.get("t") for p in props}  # hover tooltip of the border line
     rows = [r for p in props if "p" in p for r in p["p"]["r"]]
     assert ["Note", attack] in rows and ["Source", attack] in rows
     assert ["Also known as", f"{attack}, x"] in rows
