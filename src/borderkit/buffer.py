@@ -229,8 +229,8 @@ def _buffer_one(geom: shapely.Geometry, r: float, tol: float) -> shapely.Geometr
 
 # ---------------------------------------------------------------- circles
 def _circle_count(r: float, tol: float) -> int:
-    """Vertices so that the chord sagitta of a circle of radius r is <= 1.6 tol."""
-    sag = min(1.6 * tol / r, 1.0)
+    """Vertices so the chord sagitta of a circle of radius r is <= 1.8 tol (0.9 tol each side)."""
+    sag = min(1.8 * tol / r, 1.0)
     return max(16, math.ceil(math.pi / math.acos(1.0 - sag)))
 
 
@@ -257,7 +257,7 @@ def _circles(lon: np.ndarray, lat: np.ndarray, r: float, tol: float) -> list:
         _, _, dm = GEOD.inv(np.full(count, lon[row]), np.full(count, lat[row]), mlon, mlat)
         if np.abs(np.asarray(dm) - r).max() <= tol and sag / 2 <= tol:
             break
-        count *= 2
+        count = math.ceil(count * 1.25)
     coords = np.stack([vlon, vlat], axis=2)
     coords = np.concatenate([coords, coords[:, :1]], axis=1)
     polys = shapely.polygons(coords)
