@@ -363,24 +363,24 @@ class SegmentIndex:
         With ``boundary=False`` points inside a polygon get distance 0 and are
         their own nearest point.
         """
-        n = len(lon)
-        dist = np.empty(n)
-        qlon = np.empty(n)
-        qlat = np.empty(n)
-        if n == 0:
-            return dist, qlon, qlat
-        for start in range(0, n, BATCH):
-            sl = slice(start, min(start + BATCH, n))
+        lon = np.asarray(lon, dtype="float64")
+        lat = np.asarray(lat, dtype="float64")
+        dist = np.zeros(len(lon))
+        qlon = lon.copy()
+        qlat = lat.copy()
+        # points inside a polygon are done (distance 0, their own nearest point)
+        inside = (
+            self.inside(lon, lat) if not boundary and self.polygons_lonlat
+            else np.zeros(len(lon), dtype=bool)
+        )
+        rows = np.flatnonzero(~inside)
+        for start in range(0, len(rows), BATCH):
+            sel = rows[start:start + BATCH]
             if self.projected:
-                res = self._query_projected(lon[sl], lat[sl])
+                res = self._query_projected(lon[sel], lat[sel])
             else:
-                res = self._query_exhaustive(lon[sl], lat[sl])
-            dist[sl], qlon[sl], qlat[sl] = res
-        if not boundary and self.polygons_lonlat:
-            inside = self.inside(lon, lat)
-            dist[inside] = 0.0
-            qlon[inside] = lon[inside]
-            qlat[inside] = lat[inside]
+                res = self._query_exhaustive(lon[sel], lat[sel])
+            dist[sel], qlon[sel], qlat[sel] = res
         return dist, qlon, qlat
 
     def _build_groups(self) -> None:

@@ -233,20 +233,28 @@ def _union_polygons(geoms: np.ndarray) -> shapely.Geometry:
 
 
 def _broadcast(pa: _Points, pb: _Points) -> tuple[np.ndarray, ...]:
-    if len(pa) != len(pb) and not (pa.scalar or pb.scalar):
+    """lon1, lat1, lon2, lat2 of equal length; a single point is repeated."""
+    n_a, n_b = len(pa), len(pb)
+    if n_a != n_b and 1 not in (n_a, n_b):
         raise CoordinateError(
-            f"a has {len(pa)} points and b has {len(pb)}; pass equal lengths or one point"
+            f"a has {n_a} points and b has {n_b}; pass equal lengths or one point"
         )
-    n = max(len(pa), len(pb)) if not (pa.scalar or pb.scalar) else (
-        len(pb) if pa.scalar else len(pa)
-    )
-    out = []
+    n = n_a if n_b == 1 else n_b
+    out: list[np.ndarray] = []
     for p in (pa, pb):
-        if p.scalar:
+        if len(p) != n:
             out += [np.full(n, p.lon[0]), np.full(n, p.lat[0])]
         else:
             out += [p.lon, p.lat]
     return tuple(out)
+
+
+def _result_index(pa: _Points, pb: _Points, n: int) -> pd.Index:
+    """The index of an element-wise result: that of the input with n rows (a first)."""
+    for p in (pa, pb):
+        if not p.scalar and len(p) == n:
+            return p.index
+    return pd.RangeIndex(n)
 
 
 def _dask_input(obj: Any) -> bool:
@@ -321,7 +329,7 @@ def distance(
         if azimuths:
             return Distance(float(d[0]), float(az12[0]), float(az21[0]))
         return float(d[0])
-    index = pa.index if not pa.scalar else pb.index
+    index = _result_index(pa, pb, len(d))
     precision = _combined_precision(pa, pb, len(d))
     if not azimuths and precision is None:
         return pd.Series(d, index=index, name="distance_m")
@@ -775,7 +783,7 @@ def geodesic_line(
             geoms.append(shapely.LineString(pieces[0]))
         else:
             geoms.append(shapely.MultiLineString(pieces))
-    index = pa.index if not pa.scalar else pb.index
+    index = _result_index(pa, pb, len(dist))
     return gpd.GeoDataFrame(
         {"length_m": np.asarray(dist, dtype="float64")},
         geometry=geoms,
