@@ -532,3 +532,12 @@ def test_point_on_the_line_is_at_distance_zero(border_line, i, frac):
     line = WGS.InverseLine(coords[i, 1], coords[i, 0], coords[i + 1, 1], coords[i + 1, 0])
     pos = line.Position(frac * line.s13)
     assert distance_to((pos["lon2"], pos["lat2"]), border_line).iloc[0] < 1e-6
+
+
+def test_one_row_input_broadcasts_like_a_point():
+    one = gpd.GeoSeries([shapely.Point(70.0, 38.0)], index=["hq"], crs=4326)
+    got = distance(one, ([71.0, 72.0], [38.0, 38.0]))
+    expected = [ref_distance(70, 38, 71, 38), ref_distance(70, 38, 72, 38)]
+    np.testing.assert_allclose(got.to_numpy(), expected, atol=MICRON)
+    assert list(got.index) == [0, 1]
+    assert distance(one, one).to_dict() == {"hq": 0.0}
