@@ -57,7 +57,7 @@ COORD_HELP = (
 _HINTS: tuple[tuple[type[BaseException], str], ...] = (
     (DatasetNotFoundError, "list the names with: borderkit places  /  borderkit layers"),
     (CoordinateError, 'write coordinates as "lat,lon" (38.5598,68.7870), DMS '
-                      "(38°33'35\"N 68°47'13\"E) or MGRS (42SVD...)"),
+                      "(38°33'35\"N 68°47'13\"E) or MGRS (43SDC8259822410)"),
     (SpecError, "the spec file format is described in docs/cli.md; "
                 "a full example is examples/brief.toml"),
     (CRSError, "give the file a CRS (e.g. a .prj, or EPSG:4326 GeoJSON) or pass it explicitly"),
