@@ -20,6 +20,11 @@ exclude interpreter and cluster start-up (the workers import borderkit before
 the clock starts). Both paths must agree: the count within 50 km exactly, the
 distance sum up to summation order.
 
+Workers start with ``MALLOC_MMAP_THRESHOLD_=32MiB`` on top of dask's own
+``MALLOC_TRIM_THRESHOLD_=65536`` (``--malloc dask`` leaves dask's defaults): with
+dask's setting alone every large numpy temporary of the kernel is a fresh mmap,
+which costs about 40% more CPU (see docs/dask.md).
+
 Targets: 2 workers <= 0.6x the time of 1 worker; dask (1 worker) <= 1.3x the
 in-memory time at 1e6; worker peak memory at 1e7 well under 10x that at 1e6.
 
@@ -44,6 +49,10 @@ PART_ROWS = 250_000
 LIMIT_M = 50_000.0
 LINES = ("CHN-TJK", "AFG-TJK")
 TARGET_SCALING, TARGET_OVERHEAD, TARGET_MEMORY = 0.6, 1.3, 10.0
+# dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which also stops glibc
+# from raising its mmap threshold: every large numpy temporary of the kernel is then a
+# fresh mmap with page faults (measured: +40% CPU). A 32 MiB mmap threshold undoes that.
+MMAP_THRESHOLD = 32 * 1024 * 1024
 ROOT = Path(__file__).resolve().parents[1]
 
 # rough course of the two borders (lon, lat), for the synthetic stand-ins
@@ -144,7 +153,8 @@ def _worker_warmup() -> None:
     import borderkit.measure  # noqa: F401
 
 
-def run_dask(name: str, n: int, workers: int) -> dict[str, Any]:
+def run_dask(name: str, n: int, workers: int, malloc: str) -> dict[str, Any]:
+    import dask
     import dask.dataframe as dd
     import dask_geopandas  # noqa: F401 - the geopandas backend of dask
     import distributed
@@ -152,10 +162,14 @@ def run_dask(name: str, n: int, workers: int) -> dict[str, Any]:
     from borderkit import measure
 
     line, _ = border(name)
-    cluster = distributed.LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-        silence_logs=40,
-    )
+    environ = {} if malloc == "dask" else {
+        "distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": MMAP_THRESHOLD
+    }
+    with dask.config.set(environ):
+        cluster = distributed.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+            silence_logs=40,
+        )
     with distributed.Client(cluster) as client:
         client.run(_worker_warmup)
         cpu = sum(client.run(_cpu_s).values()) + _cpu_s()
@@ -180,7 +194,7 @@ def _child(config: dict[str, Any]) -> None:
     if config["path"] == "memory":
         result = run_memory(config["line"], config["n"])
     else:
-        result = run_dask(config["line"], config["n"], config["workers"])
+        result = run_dask(config["line"], config["n"], config["workers"], config["malloc"])
     print(json.dumps(result))
 
 
@@ -200,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--full", action="store_true",
                     help="also 1e7 points (or BORDERKIT_BENCH_FULL=1); ~20 min on 2 cores")
     ap.add_argument("--lines", nargs="+", default=list(LINES), choices=LINES)
+    ap.add_argument("--malloc", choices=("tuned", "dask"), default="tuned",
+                    help="worker malloc settings: dask's defaults, or with "
+                         "MALLOC_MMAP_THRESHOLD_=32MiB (default)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -215,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     full = args.full or os.environ.get("BORDERKIT_BENCH_FULL", "") not in ("", "0")
     sizes = (1_000_000, 10_000_000) if full else (1_000_000,)
     print(f"distance_to on dask-geopandas vs in memory ({os.cpu_count()} CPUs; "
-          f"{PART_ROWS:,} points per partition; peak = ru_maxrss of each process)")
+          f"{PART_ROWS:,} points per partition; peak = ru_maxrss of each process; worker "
+          f"malloc: {args.malloc})")
     print("cpu s: CPU time of every process involved (workers + client/scheduler); load: the "
           "1-min load average during the run (other jobs share the machine)")
     header = (f"{'line':<8} {'source':<9} {'points':>6} {'path':<12} {'seconds':>8} "
@@ -229,7 +247,8 @@ def main(argv: list[str] | None = None) -> int:
         for n in sizes:
             for path, workers in (("memory", 0), ("dask", 1), ("dask", 2)):
                 label = "in-memory" if path == "memory" else f"dask {workers} wkr"
-                res = _run({"path": path, "line": name, "n": n, "workers": workers})
+                res = _run({"path": path, "line": name, "n": n, "workers": workers,
+                            "malloc": args.malloc})
                 results[(name, n, label)] = res
                 base = results.get((name, n, "dask 1 wkr"))
                 rel = f"{res['seconds'] / base['seconds']:.2f}" if base and workers else ""
