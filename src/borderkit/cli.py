@@ -349,7 +349,7 @@ def distance(a: str, b: str, units: str | None, fmt: str) -> None:
         return
     text = f"{pa.label} → {pb.label}: {_fmt(metres, units)}"
     if spread > 0:
-        text += f" (± {_fmt(spread, units or 'km')}: approximate location)"
+        text += f" (± {_fmt(spread, units or 'km')} from the places' precision)"
     click.echo(text + "  [geodesic, WGS84]")
 
 
