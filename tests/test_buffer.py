@@ -165,3 +165,13 @@ def test_buffer_containment(lon, lat, radius, azimuth, frac):
     outside_lon, outside_lat, _ = GEOD.fwd(lon, lat, azimuth, radius + 2.0 + frac * radius)
     assert disc.contains(shapely.Point(inside_lon, inside_lat))
     assert not disc.contains(shapely.Point(outside_lon, outside_lat))
+
+
+@pytest.mark.parametrize(("lat", "radius"), [(38.0, 50e3), (38.0, 800e3), (-75.0, 500e3)])
+def test_circle_vertices_are_exact(lat, radius):
+    # interpolated (FFT) or direct, every vertex sits at the same geodesic distance
+    circle = buffer(shapely.Point(73.0, lat), radius)
+    xy = shapely.get_coordinates(circle)
+    d = distance((73.0, lat), (xy[:, 0], xy[:, 1])).to_numpy()
+    assert d.max() - d.min() < 1e-6
+    assert 0 <= d.mean() - radius <= 1.0

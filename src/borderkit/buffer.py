@@ -240,28 +240,66 @@ def _circles(lon: np.ndarray, lat: np.ndarray, r: float, tol: float) -> list:
         return [_EMPTY] * len(lon)
     _check_poles(lon, lat, r)
     count = _circle_count(r, tol)
+    exact = False
     for _ in range(_MAX_ROUNDS):
-        az = np.linspace(0.0, 360.0, count, endpoint=False)
         # push vertices out by half the sagitta so that vertex and midpoint errors balance
         sag = r * (1.0 - math.cos(math.pi / count))
-        clon = np.repeat(lon, count)
-        clat = np.repeat(lat, count)
-        vlon, vlat, _ = GEOD.fwd(clon, clat, np.tile(az, len(lon)), np.full(len(clon), r + sag / 2))
-        vlon = _unwrap_around(np.asarray(vlon).reshape(len(lon), count), lon)
-        vlat = np.asarray(vlat).reshape(len(lon), count)
-        # check the edge midpoints of the circle nearest a pole, where lon/lat
-        # chords stray most from the geodesic ones (the others are alike)
+        vlon, vlat = _circle_vertices(lon, lat, r + sag / 2, count, exact=exact)
+        # check the circle nearest a pole, where lon/lat chords stray most from
+        # the geodesic ones (the others are alike): vertices and edge midpoints
         row = int(np.argmax(np.abs(lat)))
         mlon = (vlon[row] + np.roll(vlon[row], -1)) / 2
         mlat = (vlat[row] + np.roll(vlat[row], -1)) / 2
-        _, _, dm = GEOD.inv(np.full(count, lon[row]), np.full(count, lat[row]), mlon, mlat)
-        if np.abs(np.asarray(dm) - r).max() <= tol and sag / 2 <= tol:
+        _, _, dm = GEOD.inv(np.full(2 * count, lon[row]), np.full(2 * count, lat[row]),
+                            np.concatenate([vlon[row], mlon]), np.concatenate([vlat[row], mlat]))
+        off = np.abs(np.asarray(dm) - r)
+        if off.max() <= tol and sag / 2 <= tol:
             break
-        count = math.ceil(count * 1.25)
+        if np.abs(off[:count] - sag / 2).max() > tol / 100:
+            exact = True  # the interpolated vertices are off: compute them all
+        else:
+            count = math.ceil(count * 1.25)
     coords = np.stack([vlon, vlat], axis=2)
     coords = np.concatenate([coords, coords[:, :1]], axis=1)
     polys = shapely.polygons(coords)
     return [_wrap_antimeridian(p) for p in polys]
+
+
+def _circle_vertices(
+    lon: np.ndarray, lat: np.ndarray, radius: float, count: int, *, exact: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points at *radius* from each centre at *count* evenly spaced azimuths from north.
+
+    Returns (n, count) arrays of lon (continuous around each centre) and lat.
+    Many vertices come from fewer exact ``Geod.fwd`` samples by trigonometric
+    (FFT) interpolation: a circle's lon/lat offsets are smooth periodic
+    functions of the azimuth whose harmonics fall off like (r / R)^k, so 64 or
+    128 samples reproduce the exact points to far below a micrometre. Large
+    circles, circles near a pole (where longitude offsets grow fast) and
+    ``exact=True`` get every vertex from ``Geod.fwd``.
+    """
+    samples = 64 if radius <= 300_000 else 128
+    near_pole = float(np.abs(lat).max()) + 1.5 * radius / 111_000 > 80.0
+    if exact or count <= samples or radius > 1_000_000 or near_pole:
+        samples = count
+    az = np.linspace(0.0, 360.0, samples, endpoint=False)
+    clon, clat = np.repeat(lon, samples), np.repeat(lat, samples)
+    vlon, vlat, _ = GEOD.fwd(clon, clat, np.tile(az, len(lon)), np.full(len(clon), radius))
+    vlon = _unwrap_around(np.asarray(vlon).reshape(len(lon), samples), lon)
+    vlat = np.asarray(vlat).reshape(len(lon), samples)
+    if samples == count:
+        return vlon, vlat
+    return _fourier_resample(vlon, count), _fourier_resample(vlat, count)
+
+
+def _fourier_resample(values: np.ndarray, count: int) -> np.ndarray:
+    """Resample periodic rows from their samples to *count* points (zero-padded FFT)."""
+    samples = values.shape[1]
+    spectrum = np.fft.rfft(values, axis=1)
+    spectrum[:, -1] /= 2  # the Nyquist term of an even sample count splits in two
+    padded = np.zeros((values.shape[0], count // 2 + 1), dtype=complex)
+    padded[:, : spectrum.shape[1]] = spectrum
+    return np.fft.irfft(padded, n=count, axis=1) * (count / samples)
 
 
 def _circle_polygon(lon: float, lat: float, r: float, tol: float) -> shapely.Geometry:
