@@ -235,6 +235,12 @@ def _toml_locator(text: str) -> Callable[[Key], int | None]:
                 if rest.count(quote) % 2 == 1:
                     in_multiline = quote
 
+    return _locator(lines)
+
+
+def _locator(lines: dict[Key, int]) -> Callable[[Key], int | None]:
+    """line_of(path): the line of the key, or of its nearest enclosing key."""
+
     def line_of(path: Key) -> int | None:
         for n in range(len(path), 0, -1):
             if path[:n] in lines:
@@ -272,13 +278,7 @@ def _load_yaml(text: str, source: str) -> tuple[Any, Callable[[Key], int | None]
     if root is not None:
         walk(root, ())
 
-    def line_of(path: Key) -> int | None:
-        for n in range(len(path), 0, -1):
-            if path[:n] in lines:
-                return lines[path[:n]]
-        return None
-
-    return (data if data is not None else {}), line_of
+    return (data if data is not None else {}), _locator(lines)
 
 
 # --------------------------------------------------------------------------- validation
@@ -298,10 +298,8 @@ class _Builder:
         self.base = base
 
     def fail(self, path: Key, message: str) -> SpecError:
-        line = self.line_of(path) if path else None
-        where = f"{self.source}, line {line}" if line else self.source
         key = f"{_dotted(path)}: " if path else ""
-        return SpecError(f"{where}: {key}{message}")
+        return SpecError(f"{self._at(path)}: {key}{message}")
 
     # -- checks ---------------------------------------------------------------------
     def keys(self, table: Any, allowed: Mapping[str, tuple[str, str]], path: Key,
@@ -318,7 +316,7 @@ class _Builder:
             self.value(table[key], allowed[key], path + (key,))
 
     def _at(self, path: Key) -> str:
-        line = self.line_of(path)
+        line = self.line_of(path) if path else None
         return f"{self.source}, line {line}" if line else self.source
 
     def value(self, v: Any, rule: tuple[str, str], path: Key) -> None:

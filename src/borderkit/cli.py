@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import sys
 import time
 import warnings
@@ -107,6 +108,11 @@ class _Group(click.Group):
             except (click.exceptions.ClickException, click.exceptions.Exit,
                     click.exceptions.Abort):
                 raise
+            except BrokenPipeError:
+                # the reader went away (`borderkit ... | head`): stop quietly
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                ctx.exit(EXIT_DATA)
             except (BorderkitError, OSError) as err:
                 if debug:
                     raise
@@ -336,7 +342,7 @@ def distance(a: str, b: str, units: str | None, fmt: str) -> None:
     from . import measure as _measure
 
     pa, pb = _point(a), _point(b)
-    metres = float(_measure.distance((pa.lon, pa.lat), (pb.lon, pb.lat)))
+    metres: float = _measure.distance((pa.lon, pa.lat), (pb.lon, pb.lat))  # type: ignore[assignment]
     spread = pa.precision_m + pb.precision_m
     if fmt == "json":
         import json
@@ -649,7 +655,8 @@ def _key_distances() -> Any:
     add("Kulma-Karasu crossing to the pre-2011 line", kulma, "pre-2011 China-Tajikistan line",
         _measure.distance_to(kulma, _data.load("historical_border")),
         "geodesic to the nearest point of the line, WGS84")
-    area = float(_measure.area(_data.load("ceded_area")).sum())
+    area_m2: Any = _measure.area(_data.load("ceded_area"))
+    area = float(area_m2.sum())
     rows.append({"quantity": "area ceded by Tajikistan to China (2011)", "from": "",
                  "to": "", "value": area, "unit": "m2", "min": area, "max": area,
                  "display": f"{area / 1e6:,.0f} km²", "method": "geodesic area, WGS84"})
