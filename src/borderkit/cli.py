@@ -30,6 +30,7 @@ from .errors import (
     BorderkitError,
     CoordinateError,
     CRSError,
+    DataError,
     DatasetNotFoundError,
     EncodingError,
     ExportError,
@@ -67,6 +68,7 @@ _HINTS: tuple[tuple[type[BaseException], str], ...] = (
                       "matches its content"),
     (MissingDependencyError, "install the missing piece named above, then run the command "
                              "again"),
+    (DataError, "fix the value named above; docs/cli.md lists the accepted forms"),
     (RenderError, "run again with --debug for the details"),
     (ExportError, "check that the output folder exists and is writable"),
     (OSError, "check the path and the permissions"),
