@@ -591,10 +591,12 @@ def _settle_on_normals(
     n = len(mid)
     f0 = d - r
     s_a, f_a = np.zeros(n), f0
-    s_b = -1.5 * f0 - np.sign(f0) * tol
+    # first try the Newton step: D grows at cos(normal, away from the nearest point)
+    slope = np.clip(np.cos(np.radians(normal - np.asarray(to_geom) - 180.0)), 0.2, 1.0)
+    s_b = -f0 / slope
     f_b, lon, lat = f(s_b, np.arange(n))
-    for _ in range(_MAX_ROUNDS):  # widen until the sign changes
-        same = np.flatnonzero(np.sign(f_b) == np.sign(f_a))
+    for _ in range(_MAX_ROUNDS):  # widen until the sign changes (or a root is hit)
+        same = np.flatnonzero((np.sign(f_b) == np.sign(f_a)) & (np.abs(f_b) > tol / 4))
         if len(same) == 0:
             break
         s_a[same], f_a[same] = s_b[same], f_b[same]
