@@ -121,7 +121,10 @@ class _Group(click.Group):
                 text = str(err) if not isinstance(err, OSError) or not err.filename else (
                     f"{err.strerror or err}: {err.filename}"
                 )
-                _err(f"error: {text}")
+                first, *rest = text.splitlines() or [""]
+                _err(f"error: {first}")
+                for line in rest:  # a report under the error (e.g. what an export wrote)
+                    _err(f"  {line}")
                 _err(f"hint: {_hint(err)}")
                 ctx.exit(EXIT_DATA)
             except Exception as err:  # noqa: BLE001 - the user sees one line, not a traceback
