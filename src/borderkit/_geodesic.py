@@ -56,6 +56,8 @@ MAX_PROJECTED_SPREAD_DEG = 60.0
 BATCH = 50_000
 # children per group in the search hierarchy, and the most groups at its top
 FANOUT = 8
+# above this many candidate segments per point, prune them with vertex distances
+PRUNE_PAIRS_PER_POINT = 4
 TOP_GROUPS = 64
 
 
@@ -461,12 +463,43 @@ class SegmentIndex:
             return self._query_exhaustive(lon, lat)
         keep = dchord <= np.repeat(reach, np.diff(np.r_[starts, len(ip)]))
         ip, js, t = ip[keep], grp[keep], t[keep]
+        if len(ip) > PRUNE_PAIRS_PER_POINT * n:
+            ip, js, t = self._prune_with_vertices(lon, lat, ip, js, t)
         seg = self.seg
         d, ql, qb = refine(
             lon[ip], lat[ip], seg.alon[js], seg.alat[js], seg.az[js], seg.length[js],
             t * seg.length[js],
         )
         return _min_per_point(n, ip, d, ql, qb)
+
+    def _prune_with_vertices(
+        self, lon: np.ndarray, lat: np.ndarray, ip: np.ndarray, js: np.ndarray, t: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Drop candidates that exact geodesic bounds rule out (far points, many candidates).
+
+        With dA, dB the distances to a segment's ends and L its length, every
+        point of the segment is at least (dA + dB - L) / 2 away (triangle
+        inequality), and the nearest vertex is an upper bound of the answer.
+        """
+        seg = self.seg
+        _, _, da = GEOD.inv(lon[ip], lat[ip], seg.alon[js], seg.alat[js])
+        da = np.asarray(da)
+        # the end of a segment is the start of the next one: reuse that distance
+        shared = np.zeros(len(ip), dtype=bool)
+        shared[:-1] = (ip[1:] == ip[:-1]) & (js[1:] == js[:-1] + 1)
+        shared[:-1] &= (seg.alon[js[1:]] == seg.blon[js[:-1]]) & (
+            seg.alat[js[1:]] == seg.blat[js[:-1]])
+        db = np.empty(len(ip))
+        db[:-1][shared[:-1]] = da[1:][shared[:-1]]
+        rest = np.flatnonzero(~shared)
+        _, _, db_rest = GEOD.inv(lon[ip[rest]], lat[ip[rest]], seg.blon[js[rest]],
+                                 seg.blat[js[rest]])
+        db[rest] = db_rest
+        starts = _run_starts(ip)
+        upper = np.minimum.reduceat(np.minimum(da, db), starts)
+        lower = (da + db - seg.length[js]) / 2.0
+        keep = lower <= np.repeat(upper, np.diff(np.r_[starts, len(ip)])) + 1e-9
+        return ip[keep], js[keep], t[keep]
 
     def _scale_ratio(
         self, px: np.ndarray, py: np.ndarray, upper: np.ndarray
