@@ -160,7 +160,7 @@ def distance(a: Any, b: Any, /, *, azimuths: bool, crs: Any) -> Any:
         meta = measure.distance(a._meta, b._meta, **kwargs)
         return dd.map_partitions(measure.distance, a, b, meta=meta, **kwargs)
     other, other_name = (b, "b") if a_dask else (a, "a")
-    if not measure._points(other, other_name, crs).scalar:
+    if len(measure._points(other, other_name, crs)) != 1:
         raise DataError(
             f"{other_name}: with a dask collection on the other side, pass one point or a dask "
             "collection partitioned alike; an in-memory array cannot be matched to partitions"
@@ -425,7 +425,7 @@ def _write_file(
                         continue
                     table = pa.table(frame.to_arrow(index=index, geometry_encoding="WKB"))
                     if writer is None:
-                        writer = pq.ParquetWriter(tmp, table.schema)
+                        writer = pq.ParquetWriter(tmp, table.schema, store_schema=False)
                     writer.write_table(table.cast(writer.schema))
                     written += len(frame)
                     types.update(frame.geometry.geom_type.unique())
@@ -435,10 +435,14 @@ def _write_file(
                     ]
                 if writer is None:
                     table = pa.table(meta.to_arrow(index=index, geometry_encoding="WKB"))
-                    writer = pq.ParquetWriter(tmp, table.schema)
+                    writer = pq.ParquetWriter(tmp, table.schema, store_schema=False)
                     writer.write_table(table)
-                writer.add_key_value_metadata({"geo": json.dumps(_geo_metadata(meta, types,
-                                                                               bounds))})
+                # without a stored arrow schema, readers take the metadata from the footer,
+                # which can still be added now that every partition is known
+                extra = {"geo": json.dumps(_geo_metadata(meta, types, bounds))}
+                if b"pandas" in (writer.schema.metadata or {}):
+                    extra["pandas"] = writer.schema.metadata[b"pandas"].decode()
+                writer.add_key_value_metadata(extra)
             finally:
                 if writer is not None:
                     writer.close()
