@@ -185,7 +185,7 @@ def _transformers() -> tuple:
 def bench_point_buffer(count: int, radius: float) -> dict:
     import geopandas as gpd
 
-    from borderkit.buffer import buffer
+    from borderkit.buffers import buffer
 
     rng = np.random.default_rng(2)
     pts = shapely.points(rng.uniform(70, 76, count), rng.uniform(36, 40, count))
@@ -220,7 +220,7 @@ def bench_point_buffer(count: int, radius: float) -> dict:
 
 def bench_polygon_buffer(radii: list[float]) -> list[dict]:
     from borderkit._geodesic import SegmentIndex
-    from borderkit.buffer import buffer
+    from borderkit.buffers import buffer
 
     poly = gbao_like()
     _transformers()

@@ -18,7 +18,7 @@ SRC = pathlib.Path(borderkit.__file__).parent
 STAGE = {
     "errors": 0, "_atomic": 0, "_validate": 0, "_style": 0,
     "_coords": 1, "data": 1, "io": 1,
-    "measure": 2, "buffer": 2, "_dask": 2, "_geodesic": 2,
+    "measure": 2, "buffers": 2, "_dask": 2, "_geodesic": 2,
     "spec": 3, "presets": 3, "maps": 3, "static": 3, "_escape": 3, "_assets": 3, "_specfile": 3,
     "export": 4,
     "cli": 5, "__main__": 5,
@@ -96,3 +96,22 @@ def test_every_error_is_a_borderkit_error_and_a_builtin():
         assert issubclass(cls, errors.BorderkitError), name
         if cls is not errors.BorderkitError:
             assert len(cls.__mro__) > 3, f"{name} should also inherit a builtin exception"
+
+
+def test_lazy_names_do_not_shadow_submodules():
+    # importing a submodule sets it as an attribute of the package: a public function
+    # with the same name as a module would turn into that module once it is imported
+    modules = {p.stem for p in SRC.glob("*.py")} | {p.name for p in SRC.iterdir() if p.is_dir()}
+    clash = sorted(set(borderkit._LAZY) & modules)
+    assert not clash, f"public names that are also submodule names: {clash}"
+
+
+def test_buffer_stays_a_function_after_its_module_is_imported():
+    code = (
+        "import importlib, borderkit as bk; "
+        "importlib.import_module('borderkit.buffers'); "
+        "import borderkit.spec; "
+        "print(callable(bk.buffer), callable(bk.rings))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True True"

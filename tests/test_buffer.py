@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from borderkit import CoordinateError, DataError, GeometryError
-from borderkit.buffer import buffer, rings
+from borderkit.buffers import buffer, rings
 from borderkit.measure import distance, distance_to
 
 GEOD = pyproj.Geod(ellps="WGS84")

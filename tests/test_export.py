@@ -22,7 +22,7 @@ import shapely
 
 import borderkit as bk
 from borderkit import export
-from borderkit.buffer import buffer as geodesic_buffer
+from borderkit.buffers import buffer as geodesic_buffer
 from borderkit.errors import ExportError, MissingDependencyError, RenderError, SpecError
 
 Image = pytest.importorskip("PIL.Image")

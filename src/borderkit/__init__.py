@@ -59,8 +59,8 @@ _LAZY: dict[str, str] = {
     "length": "measure",
     "geodesic_line": "measure",
     "format_distance": "measure",
-    "buffer": "buffer",
-    "rings": "buffer",
+    "buffer": "buffers",
+    "rings": "buffers",
     # render
     "BriefSpec": "spec",
     "Layer": "spec",

@@ -1,6 +1,6 @@
 """Vectorised geodesic kernels on the WGS84 ellipsoid (private).
 
-The public functions in :mod:`borderkit.measure` and :mod:`borderkit.buffer`
+The public functions in :mod:`borderkit.measure` and :mod:`borderkit.buffers`
 parse and validate their inputs and then call these kernels, which work on
 plain float arrays of longitude and latitude in degrees.
 

@@ -2,7 +2,7 @@
 
 Every command is a thin layer over the public API: it parses arguments, calls
 :mod:`borderkit.data`, :mod:`borderkit.io`, :mod:`borderkit.measure`,
-:mod:`borderkit.buffer`, the renderers and :mod:`borderkit.export`, and decides
+:mod:`borderkit.buffers`, the renderers and :mod:`borderkit.export`, and decides
 what the user sees. The reference is ``docs/cli.md``.
 
 Exit codes: 0 success, 1 a data error (any :class:`~borderkit.errors.BorderkitError`
@@ -458,7 +458,7 @@ def buffer_cmd(place: str, km: tuple[float, ...], output: Path | None) -> None:
 
     PLACE is {coords}.
     """
-    from .buffer import rings  # the module, not bk.buffer (the function)
+    from .buffers import rings
 
     pt = _point(place)
     frame = rings((pt.lon, pt.lat), [_km(k) for k in km])

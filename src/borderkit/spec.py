@@ -5,7 +5,7 @@ rings, title, notes, sources). :meth:`BriefSpec.resolve` turns it into a
 :class:`ResolvedSpec`: every layer loaded, in EPSG:4326, cleaned (NaN, empty and
 invalid geometries dropped or repaired, with a report), every derived geometry
 (geodesic distance lines, range rings, uncertainty circles) computed by
-:mod:`borderkit.measure` and :mod:`borderkit.buffer`, and every label formatted.
+:mod:`borderkit.measure` and :mod:`borderkit.buffers`, and every label formatted.
 
 The renderers (:mod:`borderkit.maps` for Leaflet HTML, :mod:`borderkit.static` for
 print) only draw a resolved spec; they never compute geodesics themselves. So a
@@ -127,11 +127,26 @@ class Layer:
 class DistanceLine:
     """A geodesic distance line between two places, drawn with its length.
 
-    ``a`` and ``b`` are each a place name or id (:func:`borderkit.place`), a
-    ``(lon, lat)`` tuple, a shapely geometry, a GeoDataFrame, or a border id such as
-    ``"CHN-TJK"``. When an end is a line or polygon, the line ends at its nearest
-    point (exact, on the ellipsoid). The label gives km / mi / nmi, and a ``±``
-    range when a place carries ``precision_m``.
+    When an end is a line or polygon, the line ends at its nearest point (exact, on
+    the ellipsoid). The label gives km / mi / nmi, and a ``±`` range when a place
+    carries ``precision_m``.
+
+    Parameters
+    ----------
+    a, b : str, tuple, shapely geometry or GeoDataFrame
+        Each a place name or id (:func:`borderkit.place`), a ``(lon, lat)`` tuple in
+        degrees, a shapely geometry in EPSG:4326, a GeoDataFrame, or a border id such
+        as ``"CHN-TJK"``. At least one end must be a point.
+    label : str, optional
+        Text drawn on the line instead of the computed distance.
+    name : str, optional
+        Legend and layer-control name; a named line is labelled ``"<name>: <distance>"``.
+
+    Examples
+    --------
+    >>> import borderkit as bk
+    >>> bk.DistanceLine("Dushanbe", "Khorugh").b
+    'Khorugh'
     """
 
     a: Endpoint
@@ -142,7 +157,23 @@ class DistanceLine:
 
 @dataclass
 class RangeRings:
-    """Concentric geodesic range rings around one place (radii in metres)."""
+    """Concentric geodesic range rings around one place.
+
+    Parameters
+    ----------
+    center : str, tuple, shapely Point or GeoDataFrame
+        A place name or id, ``(lon, lat)`` in degrees, or a point.
+    radii_m : sequence of float
+        Ring radii in metres (each positive and finite).
+    name : str, optional
+        Legend and layer-control name (default ``"Range rings"``).
+
+    Examples
+    --------
+    >>> import borderkit as bk
+    >>> bk.RangeRings((68.78, 38.54), radii_m=[50e3]).radii_m
+    [50000.0]
+    """
 
     center: Endpoint
     radii_m: Sequence[float] = (50_000.0, 100_000.0, 200_000.0)
@@ -154,6 +185,35 @@ class BriefSpec:
     """Everything a brief map shows. Render it with :func:`borderkit.brief_map`
     (HTML), :func:`borderkit.render_static` (PNG/SVG/PDF) or
     :func:`borderkit.export_brief` (all at once).
+
+    Parameters
+    ----------
+    title, subtitle : str
+        Heading of the map (escaped on the page; never HTML).
+    notes, sources : sequence of str
+        Notes under the title and the numbered source list.
+    layers : sequence of Layer
+        The layers, drawn in the order of their kinds' ``z``.
+    distance_lines : sequence of DistanceLine
+        Geodesic distance lines, labelled in km / mi / nmi.
+    rings : sequence of RangeRings
+        Geodesic range rings.
+    uncertainty : bool
+        Draw a circle of radius ``precision_m`` around approximate places
+        (``precision_m`` >= 500 m).
+    legend, scale_bar, north_arrow, inset : bool
+        Which map furniture to draw.
+    bounds : tuple of float, optional
+        ``(lon_min, lat_min, lon_max, lat_max)`` of the initial view; default: fit
+        the layers (except the ``land`` basemap).
+    tiles : str, optional
+        An ``xyzservices`` provider name for web tiles (opt-in; needs the network).
+        Default: the shipped vector basemap only, offline.
+    width, height : int
+        Size of the map in CSS pixels (and of the PNG before ``scale``).
+    simplify : str, float or None
+        Display-only simplification: ``"auto"`` (about 1 px at the initial view), a
+        tolerance in degrees, or ``None`` (every vertex). Measurements never use it.
 
     Examples
     --------
@@ -508,20 +568,12 @@ def _user_kind(frame: Any) -> str:
     return "user_polygon"
 
 
-def _module(name: str) -> Any:
-    """A borderkit submodule; ``from . import buffer`` would give the lazily exported
-    *function* ``borderkit.buffer`` instead of the module."""
-    import importlib
-
-    return importlib.import_module(f"{__package__}.{name}")
-
-
 def _uncertainty(layers: list[ResolvedLayer]) -> Any:
     import geopandas as gpd
 
     from . import measure as _measure
 
-    _buffer = _module("buffer")
+    from . import buffers as _buffer
     rows = []
     for lyr in layers:
         f = lyr.frame
@@ -612,7 +664,7 @@ def _distance_line(dl: DistanceLine, where: str) -> Any:
 def _rings(rr: RangeRings, where: str) -> Any:
     from . import measure as _measure
 
-    _buffer = _module("buffer")
+    from . import buffers as _buffer
 
     radii = [float(r) for r in rr.radii_m]
     if not radii or any(not math.isfinite(r) or r <= 0 for r in radii):

@@ -86,7 +86,7 @@ def buffer(
     Examples
     --------
     >>> from shapely import Point
-    >>> from borderkit.buffer import buffer
+    >>> from borderkit.buffers import buffer
     >>> from borderkit.measure import distance
     >>> ring = buffer(Point(74.0, 38.0), 50_000)
     >>> lon, lat = ring.exterior.coords[7]
@@ -156,7 +156,7 @@ def rings(
 
     Examples
     --------
-    >>> from borderkit.buffer import rings
+    >>> from borderkit.buffers import rings
     >>> rr = rings((74.0, 38.0), [50e3, 100e3])
     >>> rr.radius_m.tolist(), rr.geometry.geom_type.tolist()
     ([50000.0, 100000.0], ['Polygon', 'Polygon'])
