@@ -571,9 +571,8 @@ def _user_kind(frame: Any) -> str:
 def _uncertainty(layers: list[ResolvedLayer]) -> Any:
     import geopandas as gpd
 
-    from . import measure as _measure
-
     from . import buffers as _buffer
+    from . import measure as _measure
     rows = []
     for lyr in layers:
         f = lyr.frame
@@ -662,9 +661,8 @@ def _distance_line(dl: DistanceLine, where: str) -> Any:
 
 
 def _rings(rr: RangeRings, where: str) -> Any:
-    from . import measure as _measure
-
     from . import buffers as _buffer
+    from . import measure as _measure
 
     radii = [float(r) for r in rr.radii_m]
     if not radii or any(not math.isfinite(r) or r <= 0 for r in radii):
