@@ -124,7 +124,7 @@ def to_wgs84(frame: Any, *, name: str = "layer", crs: Any = None) -> Any:
         )
     import shapely
 
-    coords = shapely.get_coordinates(geoms.to_numpy())
+    coords, owner = shapely.get_coordinates(geoms.to_numpy(), return_index=True)
     if len(coords):
-        check_lonlat(coords[:, 0], coords[:, 1], name=name)
+        check_lonlat(coords[:, 0], coords[:, 1], name=name, index=frame.index[owner])
     return frame

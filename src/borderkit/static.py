@@ -851,7 +851,7 @@ class _Renderer:
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         half = max(x1 - x0, y1 - y0) / 2
         half = min(max(half * 5, 900_000.0), 4_000_000.0)
-        box = _fit_aspect((cx - half, cy - half, cx + half, cy + half), 1.25)
+        box = (cx - half, cy - half, cx + half, cy + half)
         inset = self.r.inset
         if inset is None:
             return
@@ -862,6 +862,15 @@ class _Renderer:
         except Exception as err:  # noqa: BLE001 - the inset is decoration
             self.report.append(f"inset map left out: {err}")
             return
+        if len(frame):
+            # zoom the locator to the outlines it has (the shipped ones cover the region
+            # only), keeping the map's own extent inside it
+            fx0, fy0, fx1, fy1 = frame.total_bounds
+            bx0, by0 = min(fx0, x0), min(fy0, y0)
+            bx1, by1 = max(fx1, x1), max(fy1, y1)
+            pad = 0.03 * max(bx1 - bx0, by1 - by0)
+            box = (bx0 - pad, by0 - pad, bx1 + pad, by1 + pad)
+        box = _fit_aspect(box, 1.25)
         pos = self.ax.get_position()
         fw, fh = self.fig.get_size_inches()
         w = min(pos.width * 0.2, 2.2 / fw)
