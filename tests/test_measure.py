@@ -241,7 +241,7 @@ def test_empty_inputs_give_empty_results(border_line):
         (gpd.GeoSeries(shapely.points([70.0], [38.0])), CRSError, "CRS"),
         (gpd.GeoSeries([shapely.LineString([(0, 0), (1, 1)])], crs=4326), GeometryError, "row 0"),
         (gpd.GeoSeries(shapely.points([70.0, 500.0], [38.0, 1.0]), index=["ok", "bad"], crs=4326),
-         CoordinateError, "row 1"),
+         CoordinateError, "row 'bad'"),
     ],
 )
 def test_bad_point_inputs_raise_naming_the_row(a, error, fragment):
