@@ -484,3 +484,41 @@ def test_make_demo_end_to_end_as_a_subprocess(tmp_path):
     if has_browser:
         with Image.open(tmp_path / "out" / "brief.png") as im:
             assert im.width >= 2 * 1000  # 2x device scale
+
+
+def test_within_geoparquet_runs_in_partitions_and_matches_in_memory(tmp_path):
+    pytest.importorskip("dask_geopandas")
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    import borderkit as bk
+
+    rng = np.random.default_rng(7)
+    n = 30_000
+    pts = gpd.GeoDataFrame(
+        {"id": np.arange(n)},
+        geometry=shapely.points(rng.uniform(67, 75.5, n), rng.uniform(36.5, 39.5, n)),
+        crs=4326,
+    )
+    src = tmp_path / "events.parquet"
+    pts.to_parquet(src, row_group_size=5_000)
+    out = tmp_path / "near.parquet"
+    result = run("within", "--border", "AFG-TJK", "--km", "50", str(src), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    got = gpd.read_parquet(out)
+    want = bk.within(pts, bk.border("AFG-TJK"), 50e3)
+    assert sorted(got["id"]) == sorted(want.loc[want["within"], "id"])
+    assert f"of {n} point(s) within 50 km of AFG-TJK" in result.output
+
+
+def test_within_geoparquet_needs_a_parquet_output(tmp_path):
+    pytest.importorskip("dask_geopandas")
+    import geopandas as gpd
+    import shapely
+
+    src = tmp_path / "events.parquet"
+    gpd.GeoDataFrame(geometry=[shapely.Point(70, 37.5)], crs=4326).to_parquet(src)
+    result = run("within", "--border", "AFG-TJK", "--km", "50", str(src))
+    assert result.exit_code == 2
+    assert "-o OUT.parquet" in result.output

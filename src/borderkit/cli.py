@@ -413,8 +413,7 @@ def _distance_columns(result: Any) -> dict[str, float]:
 
 
 @cli.command()
-@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False,
-                                                          path_type=Path))
+@click.argument("file", required=False, type=click.Path(exists=True, path_type=Path))
 @click.option("--border", "border_id", required=True, help="Border id such as AFG-TJK.")
 @click.option("--km", type=_KM, required=True, help="Distance from the border in km.")
 @click.option("--format", "fmt", type=click.Choice(("geojson", "table", "csv")),
@@ -425,13 +424,19 @@ def within(file: Path | None, border_id: str, km: float, fmt: str,
     """Points of FILE within --km of a border (default FILE: the shipped places).
 
     GeoJSON goes to stdout unless -o is given, so the output pipes into jq.
+    A GeoParquet FILE (or folder of them) is measured in partitions with
+    dask-geopandas (``pip install "borderkit[dask]"``), memory bounded, and
+    written to the GeoParquet file or folder given with -o.
     """
     from . import data as _data
     from . import io as _io
     from . import measure as _measure
 
-    points = _io.read_layer(file) if file is not None else _data.places()
     line = _border(border_id)
+    if file is not None and (file.is_dir() or file.suffix.lower() in (".parquet", ".geoparquet")):
+        _within_partitioned(file, line, border_id, km, output)
+        return
+    points = _io.read_layer(file) if file is not None else _data.places()
     result = _measure.within(points, line, _km(km))
     found = result[result["within"].to_numpy(dtype=bool)].drop(columns="within")
     _err(f"{len(found)} of {len(points)} point(s) within {km:g} km of {border_id}")
@@ -445,6 +450,26 @@ def within(file: Path | None, border_id: str, km: float, fmt: str,
         found = found[[c for c in keep if c in found.columns]].round(
             {"distance_m": 0, "distance_min_m": 0, "distance_max_m": 0})
     _emit_frame(found, fmt, output)
+
+
+def _within_partitioned(src: Path, line: Any, border_id: str, km: float,
+                        output: Path | None) -> None:
+    """GeoParquet in, GeoParquet out, partition by partition, with a progress bar."""
+    from . import _dask
+
+    if output is None or output.suffix.lower() not in (".parquet", ".geoparquet", ""):
+        raise click.UsageError(
+            "a GeoParquet input is measured in partitions: give -o OUT.parquet "
+            "(or -o OUT/ for a folder of parts)"
+        )
+    with click.progressbar(length=1, label="partitions", file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        report = _dask.within_file(src, output, line, _km(km), progress=progress)
+    _err(f"{report.rows_written} of {report.rows_read} point(s) within {km:g} km of "
+         f"{border_id}; wrote {report.path} ({report.partitions} partition(s))")
 
 
 @cli.command("buffer")
