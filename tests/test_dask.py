@@ -257,7 +257,7 @@ def test_within_file_single_file(parquet_events, border_line, tmp_path):
     )
     assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]
     want = measure.within(frame, border_line, 25_000)
-    want = want[want["within"]].reset_index(drop=True)
+    want = want[want["within"]].drop(columns="within").reset_index(drop=True)
     got = gpd.read_parquet(dst)
     _assert_identical(got, want)
     assert (report.partitions, report.rows_read, report.rows_written) == (3, 30_000, len(want))
@@ -280,9 +280,9 @@ def test_within_file_folder_keep_all(parquet_events, border_line, tmp_path):
     got = pd.concat([gpd.read_parquet(p) for p in sorted(dst.iterdir())], ignore_index=True)
     _assert_identical(got, measure.within(frame, border_line, 25_000))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
-    # a folder is also accepted as input
-    again = _dask.within_file(dst, tmp_path / "again.parquet", border_line, 1_000)
-    assert again.rows_read == 30_000
+    # a folder is also accepted as input, and a path without a suffix is a folder
+    again = _dask.within_file(dst, tmp_path / "again", border_line, 1_000)
+    assert again.rows_read == 30_000 and (tmp_path / "again" / "part.00000.parquet").is_file()
 
 
 def test_within_file_errors_leave_nothing_behind(parquet_events, border_line, tmp_path):

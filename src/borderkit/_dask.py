@@ -62,7 +62,7 @@ log = logging.getLogger(__name__)
 INSTALL = 'pip install "borderkit[dask]"'
 KEEP = ("within", "all")
 # rows per partition when reading a file (row groups are never split)
-PARTITION_ROWS = 1_000_000
+PARTITION_ROWS = 250_000
 
 
 def _require() -> tuple[ModuleType, ModuleType]:
@@ -223,10 +223,11 @@ def within_file(
     src
         A GeoParquet file of points, or a folder of them (e.g. dask output).
     dst
-        The output. A path that is an existing folder, or ends with a path
-        separator, gets a folder of part files ``part.00000.parquet``, ...;
-        any other path gets one GeoParquet file. Written atomically: into a
-        temporary file or folder next to *dst*, then renamed over it.
+        The output. A path that is an existing folder, ends with a path
+        separator or has no suffix gets a folder of part files
+        ``part.00000.parquet``, ...; a path with a suffix (``near.parquet``)
+        gets one GeoParquet file. Written atomically: into a temporary file or
+        folder next to *dst*, then renamed over it.
     geometry
         The border or facility: shapely geometry, GeoSeries or GeoDataFrame.
     distance_m
@@ -234,8 +235,10 @@ def within_file(
     boundary, crs
         As in :func:`borderkit.measure.within`.
     keep
-        ``"within"`` writes only the points within the distance;
-        ``"all"`` writes every point with its ``distance_m`` and ``within``.
+        ``"within"`` writes only the points within the distance, with their
+        ``distance_m``; ``"all"`` writes every point with ``distance_m`` and
+        the boolean ``within``. (``precision_m`` inputs add the columns of
+        :func:`borderkit.measure.within`.)
     partition_rows
         Rows per partition to aim for. Row groups are not split, so a file
         written as one huge row group is read as one partition.
@@ -270,7 +273,7 @@ def within_file(
     ):
         raise DataError(f"partition_rows must be a positive integer, not {partition_rows!r}")
     src_p, dst_p = Path(src), Path(dst)
-    as_folder = dst_p.is_dir() or str(dst).endswith((os.sep, "/"))
+    as_folder = dst_p.is_dir() or str(dst).endswith((os.sep, "/")) or not dst_p.suffix
     if not src_p.exists():
         raise DataError(f"{str(src_p)!r} does not exist; check the path")
     if src_p.resolve() == dst_p.resolve():
@@ -279,7 +282,7 @@ def within_file(
     points = _read_points(src_p, split)
     result = within(points, geometry, distance_m, boundary=boundary, crs=crs)
     if keep == "within":
-        result = result[result["within"]]
+        result = result[result["within"]].drop(columns="within")
     parts = result.to_delayed()
     total = len(parts)
     width = parallel if parallel is not None else _default_parallel()
