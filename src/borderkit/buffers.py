@@ -98,7 +98,7 @@ def buffer(
         wgs = to_wgs84(geometry, name="geometry", crs=crs) if len(geometry) else geometry
         geoms = np.asarray(wgs.geometry.values if isinstance(wgs, gpd.GeoDataFrame)
                            else wgs.values)
-        radii = _radii(distance_m, len(geoms))
+        radii = _radii(distance_m, len(geoms), wgs.index)
         out = _buffer_many(geoms, radii, tol)
         series = gpd.GeoSeries(out, index=wgs.index, crs="EPSG:4326")
         if isinstance(wgs, gpd.GeoSeries):
@@ -184,7 +184,7 @@ def _positive(value: Any, name: str) -> float:
     return out
 
 
-def _radii(distance_m: Any, n: int) -> np.ndarray:
+def _radii(distance_m: Any, n: int, index: Any = None) -> np.ndarray:
     try:
         radii = np.asarray(distance_m, dtype="float64")
     except (TypeError, ValueError) as err:
@@ -195,7 +195,8 @@ def _radii(distance_m: Any, n: int) -> np.ndarray:
         raise DataError(f"distance_m has {radii.size} values for {n} geometries")
     bad = np.flatnonzero(~np.isfinite(radii))
     if len(bad):
-        raise DataError(f"distance_m: row {bad[0]} is {radii[bad[0]]}; give a finite distance")
+        row = index[bad[0]] if index is not None else int(bad[0])
+        raise DataError(f"distance_m: row {row!r} is {radii[bad[0]]}; give a finite distance")
     return radii
 
 

@@ -128,7 +128,7 @@ def _points(obj: Any, name: str, crs: Any = None) -> _Points:
             )
         lon, lat = shapely.get_x(geoms), shapely.get_y(geoms)
         if "precision_m" in frame.columns:
-            precision = frame["precision_m"].to_numpy(dtype="float64")
+            precision = _precision(frame["precision_m"], name)
         return _Points(lon, lat, frame.index, False, precision, frame)
     if isinstance(obj, pd.DataFrame):
         cols = {str(c).lower(): c for c in obj.columns}
@@ -143,7 +143,7 @@ def _points(obj: Any, name: str, crs: Any = None) -> _Points:
         )
         lon, lat = check_lonlat(lon, lat, name=name, index=obj.index)
         if "precision_m" in obj.columns:
-            precision = obj["precision_m"].to_numpy(dtype="float64")
+            precision = _precision(obj["precision_m"], name)
         return _Points(lon, lat, obj.index, False, precision)
     scalar = False
     if isinstance(obj, shapely.Point):
@@ -163,6 +163,25 @@ def _points(obj: Any, name: str, crs: Any = None) -> _Points:
     index = pd.RangeIndex(np.size(lon_a))
     lon_a, lat_a = check_lonlat(lon_a, lat_a, name=name, index=index)
     return _Points(lon_a, lat_a, index, scalar, None)
+
+
+def _precision(column: pd.Series, name: str) -> np.ndarray:
+    """The ``precision_m`` column as floats, each finite and >= 0 (else a DataError).
+
+    A negative or NaN radius would give bounds that claim too much (a place
+    outside the limit reported as certainly within it).
+    """
+    try:
+        values = column.to_numpy(dtype="float64")
+    except (TypeError, ValueError) as err:
+        raise DataError(f"{name}: precision_m must be numbers of metres: {err}") from err
+    bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
+    if len(bad):
+        raise DataError(
+            f"{name}: row {column.index[bad[0]]!r} has precision_m {values[bad[0]]:g}; it must be "
+            "a finite radius in metres >= 0 (0 for an exact place), or drop the column"
+        )
+    return values
 
 
 def _sequence_lonlat(obj: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
