@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,7 +28,14 @@ import pandas as pd
 import shapely
 
 from . import _style
-from .errors import DroppedFeatureWarning, RepairWarning, SpecError
+from .errors import (
+    CRSError,
+    DataError,
+    DroppedFeatureWarning,
+    GeometryError,
+    RepairWarning,
+    SpecError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -384,8 +392,6 @@ def _filter(frame: Any, where: Where | None, label: str) -> Any:
 
 def _clean(frame: Any, label: str, report: list[str]) -> Any:
     """Drop missing/empty/non-finite geometries and repair invalid ones, with a report."""
-    from .errors import CRSError
-
     if frame.crs is None:
         raise CRSError(f"{label}: the layer has no CRS; set one with .set_crs(...) first")
     if not frame.crs.equals("EPSG:4326"):
@@ -464,11 +470,71 @@ _KIND_TITLES = {
 }
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_text(value: Any, where: str, *, optional: bool = True, strict: bool = True) -> None:
+    """A text field must be a string (``strict``) that UTF-8 can hold (no lone surrogates)."""
+    if value is None and optional:
+        return
+    if strict and not isinstance(value, str):
+        raise SpecError(f"{where} must be a string, not {type(value).__name__}")
+    bad = _SURROGATE.search(str(value))
+    if bad:
+        raise SpecError(
+            f"{where} has a lone surrogate {bad.group()!r} at position {bad.start()}, which no "
+            "page or file can hold (text decoded with errors='surrogateescape'?); fix the text"
+        )
+
+
+def _check_size(value: Any, where: str) -> None:
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+    if not ok or not math.isfinite(value) or value != int(value) or not 16 <= value <= 10_000:
+        raise SpecError(f"{where} must be a whole number of CSS pixels from 16 to 10000, "
+                        f"not {value!r}")
+
+
+def _check_bounds(bounds: Any) -> tuple[float, float, float, float]:
+    hint = ("bounds must be (lon_min, lat_min, lon_max, lat_max) in degrees, lon in "
+            f"[-180, 180] and lat in [-90, 90], min < max; got {bounds!r}")
+    try:
+        x0, y0, x1, y1 = (float(v) for v in bounds)
+    except (TypeError, ValueError) as err:
+        raise SpecError(hint) from err
+    if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
+        raise SpecError(f"the map has no finite extent: {hint}")
+    if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
+        raise SpecError(hint)
+    return x0, y0, x1, y1
+
+
+def _check_fields(spec: BriefSpec) -> None:
+    """Every text and size field of the spec, before anything is loaded."""
+    if not isinstance(spec.title, str):
+        raise SpecError(f"title must be a string, not {type(spec.title).__name__}")
+    _check_text(spec.title, "title")
+    _check_text(spec.subtitle, "subtitle")
+    for field_name in ("notes", "sources"):
+        value = getattr(spec, field_name)
+        items = [value] if isinstance(value, str) else list(value or ())
+        for k, item in enumerate(items):
+            _check_text(item, f"{field_name}[{k}]", strict=False)
+    for i, lyr in enumerate(spec.layers):
+        if isinstance(lyr, Layer):
+            _check_text(lyr.name, f"layers[{i}].name")
+    for j, dl in enumerate(spec.distance_lines):
+        _check_text(getattr(dl, "name", None), f"distance_lines[{j}].name")
+        _check_text(getattr(dl, "label", None), f"distance_lines[{j}].label")
+    for j, rr in enumerate(spec.rings):
+        _check_text(getattr(rr, "name", None), f"rings[{j}].name")
+    _check_size(spec.width, "width")
+    _check_size(spec.height, "height")
+
+
 def _resolve(spec: BriefSpec) -> ResolvedSpec:
     import geopandas as gpd
 
-    if not isinstance(spec.title, str):
-        raise SpecError(f"title must be a string, not {type(spec.title).__name__}")
+    _check_fields(spec)
     report: list[str] = []
     layers: list[ResolvedLayer] = []
     used: set[str] = set()
@@ -539,7 +605,7 @@ def _resolve(spec: BriefSpec) -> ResolvedSpec:
         frame = _rings(rr, f"rings[{j}]")
         add(frame, "ring", rr.name or "Range rings", None, label_column="label", labels=True)
 
-    bounds = spec.bounds or _bounds(layers)
+    bounds = _check_bounds(spec.bounds) if spec.bounds is not None else _bounds(layers)
     if not all(math.isfinite(v) for v in bounds):
         raise SpecError(
             "the map has no finite extent: give bounds=(lon_min, lat_min, lon_max, lat_max)"
@@ -581,8 +647,15 @@ def _uncertainty(layers: list[ResolvedLayer]) -> Any:
         pts = f[(f.geom_type == "Point") & (pd.to_numeric(f["precision_m"], errors="coerce")
                                             >= UNCERTAINTY_MIN_M)]
         for idx, row in pts.iterrows():
-            circle = _buffer.buffer(row.geometry, float(row["precision_m"]))
             name = str(row.get("name", idx))
+            try:
+                circle = _buffer.buffer(row.geometry, float(row["precision_m"]))
+            except DataError as err:
+                raise type(err)(
+                    f"layer {lyr.name!r}: the uncertainty circle of {name!r} (precision_m="
+                    f"{row['precision_m']}) cannot be drawn: {err}. Fix precision_m, or pass "
+                    "uncertainty=False"
+                ) from err
             rows.append({
                 "name": name,
                 "precision_m": float(row["precision_m"]),
@@ -606,10 +679,20 @@ def _endpoint(value: Endpoint, where: str) -> tuple[Any, str, float]:
         check_lonlat(lon, lat, name=where)
         return shapely.Point(lon, lat), f"{lat:.4f}, {lon:.4f}", 0.0
     if isinstance(value, shapely.Geometry):
+        if value.is_empty:
+            raise GeometryError(f"{where}: the geometry is empty")
+        from ._validate import check_lonlat
+
+        xy = shapely.get_coordinates(value)
+        check_lonlat(xy[:, 0], xy[:, 1], name=where)
         return value, where, 0.0
     if hasattr(value, "geometry"):
-        frame = value.to_crs("EPSG:4326") if value.crs is not None else value
+        if value.crs is None:
+            raise CRSError(f"{where}: the frame has no CRS; set one with .set_crs(...) first")
+        frame = value.to_crs("EPSG:4326")
         geom = shapely.union_all(frame.geometry.to_numpy())
+        if geom.is_empty:
+            raise GeometryError(f"{where}: the frame has no non-empty geometry")
         name = str(frame["name"].iloc[0]) if "name" in frame.columns and len(frame) == 1 else where
         prec = float(frame["precision_m"].max()) if "precision_m" in frame.columns else 0.0
         return geom, name, prec
@@ -664,13 +747,20 @@ def _rings(rr: RangeRings, where: str) -> Any:
     from . import buffers as _buffer
     from . import measure as _measure
 
-    radii = [float(r) for r in rr.radii_m]
+    try:
+        radii = [float(r) for r in rr.radii_m]
+    except (TypeError, ValueError) as err:
+        raise SpecError(f"{where}.radii_m must be positive finite metres, got {rr.radii_m!r}"
+                        ) from err
     if not radii or any(not math.isfinite(r) or r <= 0 for r in radii):
         raise SpecError(f"{where}.radii_m must be positive finite metres, got {list(rr.radii_m)}")
     geom, name, _ = _endpoint(rr.center, f"{where}.center")
     if geom.geom_type != "Point":
         raise SpecError(f"{where}.center must be a point (a place or (lon, lat))")
-    frame = _buffer.rings((geom.x, geom.y), radii).copy()
+    try:
+        frame = _buffer.rings((geom.x, geom.y), radii).copy()
+    except DataError as err:
+        raise type(err)(f"{where}: {err}") from err
     frame["name"] = [f"{_measure.format_distance(r, units=('km',))} from {name}" for r in radii]
     frame["label"] = [_measure.format_distance(r, units=("km", "nmi")) for r in radii]
     return frame
