@@ -47,7 +47,15 @@ import shapely
 
 from ._atomic import atomic_path
 from ._validate import transformer
-from .errors import BorderkitWarning, CRSError, ExportError, SpecError
+from .errors import (
+    BorderkitError,
+    BorderkitWarning,
+    CRSError,
+    ExportError,
+    RenderError,
+    RepairWarning,
+    SpecError,
+)
 from .spec import BriefSpec, ResolvedLayer, ResolvedSpec, display_text, label_anchor
 
 log = logging.getLogger(__name__)
@@ -99,7 +107,15 @@ _RC: dict[str, Any] = {
     "lines.scale_dashes": False,
     "axes.unicode_minus": True,
     "path.simplify": True,
+    # place names are text, not TeX: "$5 and $10" must not turn into math (and "$x^$" must
+    # not stop the drawing)
+    "text.parse_math": False,
 }
+
+# Characters no font draws and an SVG (XML) file cannot hold: the C0/C1 control characters
+# except tab and newline, U+FEFF (which also stops matplotlib's PDF writer), U+FFFE/U+FFFF
+# and lone surrogates. They are removed from the print map's text, with a report.
+_UNDRAWABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\ufffe\uffff\ud800-\udfff]")
 
 # layout, in inches
 _MARGIN = 0.25
@@ -475,6 +491,13 @@ def _rc(families: Sequence[str]) -> Any:
     return {**_RC, "font.family": list(families)}
 
 
+def _as_list(value: Any) -> list[Any]:
+    """Notes and sources: one string is one item (not one item per character)."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
 def _save(fig: Any, path: str | os.PathLike[str], fmt: str, dpi: float) -> Path:
     target = Path(path)
     try:
@@ -482,6 +505,11 @@ def _save(fig: Any, path: str | os.PathLike[str], fmt: str, dpi: float) -> Path:
             fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
     except OSError as err:
         raise ExportError(f"cannot write {str(target)!r}: {err.strerror or err}") from err
+    except BorderkitError:
+        raise
+    except Exception as err:  # noqa: BLE001 - matplotlib's backends raise many kinds
+        raise RenderError(f"cannot draw {str(target)!r} ({fmt}): {type(err).__name__}: "
+                          f"{err}") from err
     log.info("wrote %s", target)
     return target
 
@@ -552,9 +580,9 @@ class _Renderer:
         """Wrapped lines of the notes and sources, and of the attribution box."""
         chars = max(int((w_in - 2 * _MARGIN) * 72 / (7.5 * 0.57)), 40)
         lines: list[str] = []
-        for note in self.spec.notes:
+        for note in _as_list(self.spec.notes):
             lines += textwrap.wrap(str(note), chars) or [""]
-        sources = [str(src) for src in self.spec.sources]
+        sources = [str(src) for src in _as_list(self.spec.sources)]
         if len(sources) == 1:
             lines += textwrap.wrap(f"Source: {sources[0]}", chars)
         elif sources:
@@ -702,6 +730,16 @@ class _Renderer:
         self.ax.apply_aspect()
 
     def _text(self, s: str) -> str:
+        bad = _UNDRAWABLE.findall(s)
+        if bad:
+            clean = _UNDRAWABLE.sub("", s)
+            codes = ", ".join(dict.fromkeys(f"U+{ord(ch):04X}" for ch in bad))
+            msg = (f"removed {len(bad)} undrawable character(s) ({codes}) from the text "
+                   f"{s!r}: print maps cannot draw them")
+            if msg not in self.report:
+                self.report.append(msg)
+                warnings.warn(msg, RepairWarning, stacklevel=5)
+            s = clean
         self.texts.append(s)
         return s
 
