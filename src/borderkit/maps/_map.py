@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 __all__ = ["BriefMap", "brief_map"]
 
 Simplify = Literal["auto"] | float | None
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 #: Basemap layers (``fit=False``) are simplified this many times more than the rest.
 BASEMAP_TOLERANCE = 2.0
@@ -508,11 +511,20 @@ class BriefMap:
         for number, element in enumerate(list(self._elements())):
             element._id = str(number)
         try:
-            return self.page.render()
+            page = self.page.render()
         except (SpecError, RenderError):
             raise
         except Exception as err:
             raise RenderError(f"cannot render the brief map {self.spec.title!r}: {err}") from err
+        bad = _SURROGATE.search(page)
+        if bad:  # layer text that UTF-8 cannot hold (the spec's own fields are checked earlier)
+            near = page[max(bad.start() - 40, 0): bad.start() + 40]
+            raise SpecError(
+                f"the map has text with a lone surrogate {bad.group()!r} (text decoded with "
+                f"errors='surrogateescape'?), which no page can hold, near {near!r}; fix the "
+                "layer's text"
+            )
+        return page
 
     def save(self, path: str | os.PathLike[str], /) -> Path:
         """Write the page to *path* atomically (UTF-8) and return the path.
