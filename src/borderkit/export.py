@@ -420,13 +420,15 @@ def _open_page(b: Any, src: _Source, *, scale: float, timeout: float, ready: str
 
 
 @contextlib.contextmanager
-def _capturing(src: _Source) -> Iterator[None]:
+def _capturing(src: _Source, target: Path) -> Iterator[None]:
     from playwright.sync_api import Error as PlaywrightError
 
     try:
         yield
     except PlaywrightError as err:
         raise RenderError(f"Chromium could not capture {src.name}: {err}") from err
+    except OSError as err:  # a full disk or a permission error while writing the file
+        raise ExportError(f"cannot write {str(target)!r}: {err.strerror or err}") from err
 
 
 def _with_browser(b: Any, executable: Any, fn: Callable[[Any], T]) -> T:
@@ -521,7 +523,7 @@ def to_png(
                 if element.count() == 0:
                     raise RenderError(f"{src.name} has no element {selector!r} to capture; "
                                       "pass selector=")
-                with _capturing(src), atomic_path(target) as tmp:
+                with _capturing(src, target), atomic_path(target) as tmp:
                     box = element.first.bounding_box()
                     inside = box is not None and box["x"] >= 0 and box["y"] >= 0 and \
                         box["x"] + box["width"] <= src.width + 0.5 and \
@@ -593,7 +595,7 @@ def to_pdf(
                               static_controls=static_controls)
             try:
                 page.emulate_media(media="screen")
-                with _capturing(src), atomic_path(target) as tmp:
+                with _capturing(src, target), atomic_path(target) as tmp:
                     page.pdf(path=tmp, width=f"{src.width}px", height=f"{src.height}px",
                              print_background=True, page_ranges="1",
                              margin={"top": "0", "right": "0", "bottom": "0", "left": "0"})
