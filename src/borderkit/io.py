@@ -29,6 +29,7 @@ Policies (documented in ``docs/bad_inputs.md``):
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io as _stdio
 import json
@@ -2256,15 +2257,40 @@ def _write_shapefile(gdf: Any, target: Path, encoding: str) -> None:
         for f in produced:
             with open(f, "rb+") as fh:
                 os.fsync(fh.fileno())
-        exts = {f.suffix.lower() for f in produced}
-        for f in produced:
-            os.replace(f, folder / (target.stem + f.suffix))
-        for ext in (".cpg", ".prj", ".qix", ".sbn", ".sbx", ".shp.xml"):
-            stale = _sidecar(target, ext)
-            if ext not in exts and stale is not None:
-                stale.unlink()
+        _swap_in(produced, target, folder, tmpdir)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+_SHP_SIDECARS = (".cpg", ".prj", ".qix", ".sbn", ".sbx", ".shp.xml")
+
+
+def _swap_in(produced: list[Path], target: Path, folder: Path, tmpdir: Path) -> None:
+    """Move a new shapefile's parts over the old ones, all or nothing.
+
+    The old parts (and stale sidecars the new file lacks) are first moved aside into
+    *tmpdir*; when a move fails, every move done is undone, so a reader never finds a
+    new .shp next to an old .dbf.
+    """
+    exts = {f.suffix.lower() for f in produced}
+    old = [_sidecar(target, f.suffix) for f in produced]
+    old += [_sidecar(target, ext) for ext in _SHP_SIDECARS if ext not in exts]
+    aside = tmpdir / "previous"
+    aside.mkdir()
+    done: list[tuple[Path, Path]] = []
+    try:
+        for part in dict.fromkeys(p for p in old if p is not None):
+            os.replace(part, aside / part.name)
+            done.append((part, aside / part.name))
+        for f in produced:
+            dest = folder / (target.stem + f.suffix)
+            os.replace(f, dest)
+            done.append((f, dest))
+    except BaseException:
+        for src, dst in reversed(done):
+            with contextlib.suppress(OSError):
+                os.replace(dst, src)
+        raise
 
 
 def write_layer(
