@@ -619,8 +619,9 @@ def _resolve(spec: BriefSpec) -> ResolvedSpec:
         except Exception as err:  # noqa: BLE001 - inset is optional decoration
             report.append(f"inset map left out: {err}")
     attribution = _attribution(layers, spec.tiles, ["countries"] if inset is not None else [])
-    for lyr in layers:
-        lyr.frame = gpd.GeoDataFrame(lyr.frame, geometry=lyr.frame.geometry.name, crs="EPSG:4326")
+    for done in layers:
+        done.frame = gpd.GeoDataFrame(done.frame, geometry=done.frame.geometry.name,
+                                      crs="EPSG:4326")
     return ResolvedSpec(spec=spec, layers=layers, bounds=bounds, attribution=attribution,
                         inset=inset, report=report)
 
