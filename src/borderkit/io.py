@@ -464,6 +464,26 @@ def _decode(p: Path, data: bytes, encoding: str | None) -> str:
         raise EncodingError(f"unknown encoding {encoding!r}") from err
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _check_surrogates(p: Path, text: str, doc: Any) -> None:
+    """Refuse a ``\\udXXX`` escape that is half a pair: no column or file can hold it."""
+    if not _SURROGATE_ESCAPE.search(text):
+        return
+    try:
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as err:
+        bad = err.object[err.start]
+        pos = text.lower().find(f"\\u{ord(bad):04x}")
+        line = text.count("\n", 0, pos) + 1 if pos >= 0 else "?"
+        raise EncodingError(
+            f"{str(p)!r} line {line}: the escape \\u{ord(bad):04x} is half of a UTF-16 "
+            "surrogate pair, not a character; fix the text (the file was written by a tool "
+            "that split an emoji or other character)"
+        ) from err
+
+
 def _read_geojson(p: Path, data: bytes, encoding: str | None) -> dict[str, Any]:
     import geopandas as gpd
     import pandas as pd
@@ -475,6 +495,7 @@ def _read_geojson(p: Path, data: bytes, encoding: str | None) -> dict[str, Any]:
         raise _json_error(p, text, err) from err
     except RecursionError as err:
         raise FileFormatError(f"{str(p)!r}: the JSON is nested too deeply to read") from err
+    _check_surrogates(p, text, doc)
     if not isinstance(doc, dict):
         raise FileFormatError(
             f"{str(p)!r}: the top level is a JSON {type(doc).__name__}; GeoJSON is an object "
