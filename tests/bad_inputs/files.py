@@ -321,3 +321,19 @@ def csv_nul(folder: Path) -> Path:
     path = folder / "nul.csv"
     path.write_bytes(b"name,lat,lon\nKul\x00ma,38.1,74.8\n")
     return path
+
+
+# ----------------------------------------------------------------------------- text for maps
+
+
+def geojson_lone_surrogate(folder: Path) -> Path:
+    """A name holding half of a UTF-16 surrogate pair (a valid JSON escape, not a character);
+    a whole pair (an emoji) on the line before is fine."""
+    text = (
+        '{"type":"FeatureCollection","features":[\n'
+        '{"type":"Feature","properties":{"name":"ok \\ud83d\\ude00"},'
+        '"geometry":{"type":"Point","coordinates":[70,38]}},\n'
+        '{"type":"Feature","properties":{"name":"Kulma \\udcff"},'
+        '"geometry":{"type":"Point","coordinates":[74.8,38.1]}}]}'
+    )
+    return write_text(folder, text, "surrogate.geojson")

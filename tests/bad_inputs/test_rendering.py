@@ -50,6 +50,7 @@ from borderkit.errors import (
     CRSError,
     DataError,
     DroppedFeatureWarning,
+    EncodingError,
     ExportError,
     GeometryError,
     RenderError,
@@ -62,6 +63,7 @@ from borderkit.static import save_figure
 from test_maps import border_frame, data_blocks, layer_calls, parse, places_frame, region_frame
 from test_maps_browser import browser, open_map  # noqa: F401 - fixtures for this module
 
+from . import files as F
 from .test_loading import Raises
 from .test_measuring import Gives, table
 
@@ -837,6 +839,13 @@ CASES: list[Case] = [
          lambda env: bk.brief_map(base_spec(layers=[bk.Layer(named_point(SURROGATE),
                                                              labels=True)])).to_html(),
          Raises(SpecError, r"lone surrogate '\\udcff'.*fix the layer's text")),
+    Case("text-lone-surrogate-in-file", "text",
+         "a GeoJSON whose name escape `\\udcff` is half a surrogate pair (an emoji before it "
+         "is whole)",
+         "EncodingError naming the line, when the file is read (before: a raw "
+         "UnicodeEncodeError from pandas)",
+         lambda env: bk.read_layer(F.geojson_lone_surrogate(env.tmp)),
+         Raises(EncodingError, r"line 3: the escape \\udcff is half of a UTF-16 surrogate")),
     Case("text-layer-name-not-text", "text", "`Layer(frame, name=5)`",
          "SpecError: 'layers[0].name must be a string, not int' (before: AttributeError)",
          lambda env: bk.brief_map(base_spec(layers=[bk.Layer(region_frame(), name=5)])),
