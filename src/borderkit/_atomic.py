@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import ExportError
@@ -52,20 +52,16 @@ def atomic_path(path: str | os.PathLike[str], *, suffix: str | None = None) -> I
 
 def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write *data* to *path* atomically and return the path."""
-    return _write(path, lambda fh: fh.write(data))
-
-
-def write_text(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8") -> Path:
-    """Write *text* to *path* atomically (UTF-8 by default) and return the path."""
-    return _write(path, lambda fh: fh.write(text.encode(encoding)))
-
-
-def _write(path: str | os.PathLike[str], fill: Callable[[object], object]) -> Path:
     target = Path(path)
     try:
         with atomic_path(target) as tmp, open(tmp, "wb") as fh:
-            fill(fh)
+            fh.write(data)
             fh.flush()
     except OSError as err:
         raise ExportError(f"cannot write {str(target)!r}: {err.strerror or err}") from err
     return target
+
+
+def write_text(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8") -> Path:
+    """Write *text* to *path* atomically (UTF-8 by default) and return the path."""
+    return write_bytes(path, text.encode(encoding))
