@@ -174,7 +174,7 @@ def run_dask(name: str, n: int, workers: int, malloc: str) -> dict[str, Any]:
     }
     with dask.config.set(environ):
         cluster = distributed.LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
             silence_logs=40,
         )
     with distributed.Client(cluster) as client:

@@ -1,6 +1,14 @@
-"""Shared fixtures: scalar/array inputs, a synthetic border line, a GBAO-like polygon."""
+"""Shared fixtures: scalar/array inputs, a synthetic border line, a GBAO-like polygon.
+
+With ``BORDERKIT_NO_SKIP=1`` (set by ``.ci/run``) a skipped test fails instead, so
+that a missing Chromium, font or extra on the CI machine cannot pass as green. The
+fuzz tests (``make fuzz``) and expected failures are exempt.
+"""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -64,24 +72,53 @@ def gbao_like() -> shapely.Polygon:
 
 
 def _shipped(loader: str, *args):
-    try:
-        from borderkit import data
-    except ImportError as err:
-        pytest.skip(f"borderkit.data is not available yet ({err})")
-    try:
-        frame = getattr(data, loader)(*args)
-    except Exception as err:  # noqa: BLE001 - any failure means the layer is not shipped yet
-        pytest.skip(f"borderkit.data.{loader}{args} cannot be loaded ({err})")
-    return frame.to_crs("EPSG:4326").geometry.union_all()
+    from borderkit import data
+
+    return getattr(data, loader)(*args).to_crs("EPSG:4326").geometry.union_all()
 
 
 @pytest.fixture(scope="session")
 def shipped_border() -> shapely.Geometry:
-    """The shipped China-Tajikistan border line, or skip when it is not built yet."""
+    """The shipped China-Tajikistan border line."""
     return _shipped("border", "CHN", "TJK")
 
 
 @pytest.fixture(scope="session")
 def shipped_gbao() -> shapely.Geometry:
-    """The shipped GBAO polygon, or skip when it is not built yet."""
+    """The shipped GBAO polygon."""
     return _shipped("region", "GBAO")
+
+
+_FUZZ = Path(__file__).parent / "fuzz"
+
+
+def _no_skip() -> bool:
+    return os.environ.get("BORDERKIT_NO_SKIP", "") not in ("", "0")
+
+
+def _fail_skip(report, where: str) -> None:
+    reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+    report.outcome = "failed"
+    report.longrepr = (
+        f"{where} was skipped, and BORDERKIT_NO_SKIP=1 forbids skips ({reason}). "
+        "Install what it needs (see .ci/run) or unset BORDERKIT_NO_SKIP."
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    if (
+        _no_skip()
+        and report.skipped
+        and not hasattr(report, "wasxfail")
+        and _FUZZ not in Path(item.path).parents
+    ):
+        _fail_skip(report, item.nodeid)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    report = (yield).get_result()
+    if _no_skip() and report.skipped and _FUZZ not in Path(collector.path).parents:
+        _fail_skip(report, f"module {collector.nodeid}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import sys
 
@@ -45,7 +46,7 @@ def client():
     compare the results with the in-memory ones on the very same frames.
     """
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
     )
     with dask.config.set({"dataframe.convert-string": False}), distributed.Client(cluster) as c:
         yield c
@@ -210,6 +211,24 @@ def test_geometry_is_one_key_shared_by_every_task(events_dask, border_line):
     assert len(measure_tasks) == events_dask.npartitions == PARTS
     for key in measure_tasks:
         assert geom_key in graph[key].dependencies
+
+
+def test_worker_processes_give_the_same_results(events, border_line):
+    """Real worker processes: the kernel and the geometry travel by pickle, results unchanged."""
+    sample = events.iloc[:20_000]
+    lazy = measure.distance_to(dask_geopandas.from_geopandas(sample, npartitions=4), border_line)
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+        silence_logs=40,
+    )
+    try:
+        with distributed.Client(cluster, set_as_default=False) as procs:
+            pids = set(procs.run(os.getpid).values())
+            got = procs.compute(lazy).result()
+    finally:
+        cluster.close()
+    assert len(pids) == 2 and os.getpid() not in pids
+    _assert_identical(got, measure.distance_to(sample, border_line))
 
 
 def test_errors_are_raised_at_call_time(events_dask, border_line):

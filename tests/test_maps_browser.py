@@ -187,12 +187,6 @@ def test_attack_strings_show_literally_and_never_run(open_map):
 
 
 def test_brief_preset_renders_offline(open_map):
-    try:
-        from borderkit import data
-
-        data.load("places")
-    except (ImportError, bk.DatasetNotFoundError) as err:  # pragma: no cover
-        pytest.skip(f"the shipped region pack is not available: {err}")
     m = bk.brief_map("tajikistan-2020-05")
     view = open_map(m, name="brief.html")
     assert view.blocked == [] and view.failed == []

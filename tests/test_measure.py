@@ -446,11 +446,9 @@ def test_shipped_gbao_area(shipped_gbao):
 
 
 def test_shipped_tajikistan_area():
-    data = pytest.importorskip("borderkit.data")
-    try:
-        countries = data.load("countries")
-    except Exception as err:  # noqa: BLE001 - the layer may not be built yet
-        pytest.skip(f"countries layer not available ({err})")
+    from borderkit import data
+
+    countries = data.load("countries")
     tjk = countries[countries["iso3"] == "TJK"]
     ref, _ = GEOD.geometry_area_perimeter(tjk.geometry.iloc[0])
     got = area(tjk).iloc[0]

@@ -54,12 +54,6 @@ def test_spec_covers_the_brief():
 
 @pytest.fixture(scope="module")
 def brief():
-    try:
-        from borderkit import data
-
-        data.load("places")
-    except (ImportError, DatasetNotFoundError) as err:  # pragma: no cover - pack not built
-        pytest.skip(f"the shipped region pack is not available: {err}")
     return bk.brief_map(NAME)
 
 
