@@ -1,10 +1,11 @@
 """The region pack loads from an installed wheel, not only from the checkout.
 
-Builds the wheel offline with hatchling (no build isolation, no index), installs it
-with ``pip install --no-deps --target`` into a temporary folder, and imports it in a
-subprocess whose working directory is outside the repository and whose
-``PYTHONPATH`` puts the installed copy first. Dependencies come from the running
-interpreter's environment.
+Builds the wheel offline with hatchling (no build isolation, no index), creates a
+fresh virtual environment, installs the wheel into it with pip (``--no-deps``), and
+imports it with the new environment's Python from a folder outside the repository.
+The dependencies (geopandas, ...) come from the test environment through a ``.pth``
+line that lists its site-packages after the new one's; a plain path line does not
+run the test environment's own ``.pth`` files, so its editable borderkit stays out.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 import textwrap
 from pathlib import Path
 
@@ -48,7 +50,7 @@ def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
 @pytest.mark.slow
 def test_every_layer_loads_from_an_installed_wheel(tmp_path):
     pytest.importorskip("hatchling", reason="the test extra provides hatchling")
-    dist, site, elsewhere = tmp_path / "dist", tmp_path / "site", tmp_path / "cwd"
+    dist, venv, elsewhere = tmp_path / "dist", tmp_path / "venv", tmp_path / "cwd"
     elsewhere.mkdir()
     env = {**os.environ, "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     _run(
@@ -58,16 +60,23 @@ def test_every_layer_loads_from_an_installed_wheel(tmp_path):
     )  # fmt: skip
     wheels = list(dist.glob("borderkit-*.whl"))
     assert len(wheels) == 1
+    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
+    python = venv / "bin" / "python"
+    site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
+                .stdout.strip())
+    assert site.is_dir() and not (site / "borderkit").exists()
     _run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site),
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q",
          str(wheels[0])],
         env=env,
     )  # fmt: skip
+    deps = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
+    (site / "zz_test_environment.pth").write_text("\n".join(deps) + "\n", encoding="utf-8")
     packaged = site / "borderkit" / "_data" / "geo"
     manifest = json.loads((packaged / "datapackage.json").read_text(encoding="utf-8"))
 
-    run_env = {**env, "PYTHONPATH": str(site)}
-    proc = _run([sys.executable, "-c", CHECK], cwd=elsewhere, env=run_env)
+    run_env = {k: v for k, v in env.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    proc = _run([str(python), "-c", CHECK], cwd=elsewhere, env=run_env)
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert Path(out["file"]).resolve().is_relative_to(site.resolve())
     assert Path(out["data_dir"]).resolve() == packaged.resolve()
