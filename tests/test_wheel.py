@@ -62,8 +62,8 @@ def test_every_layer_loads_from_an_installed_wheel(tmp_path):
     assert len(wheels) == 1
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
     python = venv / "bin" / "python"
-    site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
-                .stdout.strip())
+    purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = Path(_run([str(python), "-c", purelib]).stdout.strip())
     assert site.is_dir() and not (site / "borderkit").exists()
     _run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q",
