@@ -196,10 +196,15 @@ def test_brief_preset_renders_offline(open_map):
     assert count_near(img, blend(styles["border"]["color"], 1.0, "#ffffff"), tol=40) > 100
     assert count_near(img, blend(styles["facility"]["fill"], 1.0, "#ffffff"), tol=30) > 20
     assert count_near(img, blend(styles["ceded_area"]["fill"], 0.6, "#fbf8ef"), tol=30) > 20
+    # the checkpoint and airport show whole inside the larger discs of the events held
+    # there (128 and 104 pixels; an event disc drawn over them left 64 and 52)
+    for kind, least in (("checkpoint", 100), ("airport", 80)):
+        n = count_near(img, blend(styles[kind]["fill"], 1.0, "#ffffff"), tol=30)
+        assert n >= least, f"the {kind} marker is hidden: {n} pixels of its fill"
     visible = view.js("Array.from(document.querySelectorAll('.bk-label'))"
                       ".filter(n => n.style.display !== 'none').map(n => n.textContent)")
     text = " | ".join(visible)
-    for want in ("Dushanbe", "Kulma", "Shaymak"):
+    for want in ("Dushanbe International Airport", "Kulma", "Shaymak", "2020-05-10"):
         assert want in text, f"label {want!r} not visible: {text}"
     assert view.js("document.querySelector('#bk-inset-svg .bk-inset-view')"
                    ".getAttribute('width')") not in (None, "")

@@ -185,7 +185,7 @@
   }
 
   function candidates(lab) {
-    var w = lab.w, h = lab.h, r = lab.r;
+    var w = lab.w, h = lab.h, r = lab.clear;
     if (r > 0) {
       return [
         [r, -h / 2], [-r - w, -h / 2], [-w / 2, -r - h], [-w / 2, r],
@@ -223,6 +223,15 @@
         var q = lab.r - 2;
         markers.push([lab.pt.x - q, lab.pt.y - q, lab.pt.x + q, lab.pt.y + q]);
       }
+    });
+    // a label clears the largest marker drawn at its point (an event's disc under a place)
+    todo.forEach(function (lab) {
+      lab.clear = lab.r;
+      if (lab.r > 0) todo.forEach(function (o) {
+        if (o.r > lab.clear && Math.abs(o.pt.x - lab.pt.x) < 1 && Math.abs(o.pt.y - lab.pt.y) < 1) {
+          lab.clear = o.r;
+        }
+      });
     });
     // labels never hide under the title, legend, inset and other panels
     var box = map.getContainer().getBoundingClientRect();
