@@ -225,14 +225,13 @@
       }
     });
     // a label clears the largest marker drawn at its point (an event's disc under a place)
+    var largest = {};
+    function spot(lab) { return Math.round(lab.pt.x) + "," + Math.round(lab.pt.y); }
     todo.forEach(function (lab) {
-      lab.clear = lab.r;
-      if (lab.r > 0) todo.forEach(function (o) {
-        if (o.r > lab.clear && Math.abs(o.pt.x - lab.pt.x) < 1 && Math.abs(o.pt.y - lab.pt.y) < 1) {
-          lab.clear = o.r;
-        }
-      });
+      var k = spot(lab);
+      if (lab.r > (largest[k] || 0)) largest[k] = lab.r;
     });
+    todo.forEach(function (lab) { lab.clear = lab.r > 0 ? largest[spot(lab)] : lab.r; });
     // labels never hide under the title, legend, inset and other panels
     var box = map.getContainer().getBoundingClientRect();
     Array.prototype.forEach.call(
