@@ -111,7 +111,15 @@ BAD_SPECS = [
     ('subtitle = "no title"\n', None, ["missing key 'title'"]),
     ('title = "T"\nnotes = [\n', None, ["not valid TOML"]),
     ('title = """long\nwidth = 3\n"""\nheight = 0\n', 4, ["height"]),
+    ('title = "T"\nsimplify = "fast"\n', 2, ["simplify", '"auto"', "degrees"]),
+    ('title = "T"\nsimplify = -0.01\n', 2, ["simplify", ">= 0"]),
 ]
+
+
+@pytest.mark.parametrize("value,expected", [('"auto"', "auto"), ("0.002", 0.002), ("0", 0)])
+def test_spec_simplify(tmp_path, value, expected):
+    spec = parse_spec(f'title = "T"\nsimplify = {value}\n', base_dir=tmp_path, source="b.toml")
+    assert spec.simplify == expected
 
 
 @pytest.mark.parametrize("text,line,words", BAD_SPECS, ids=range(len(BAD_SPECS)))
@@ -379,6 +387,8 @@ def test_map_from_the_example_spec(tmp_path):
     assert "The Kulma–Karasu crossing and the Chinese facility" in page
     assert "Қарокӯл" in page  # the user file next to the spec, with its Tajik names
     assert "http://" not in page.replace("http://www.w3.org", "")  # offline page
+    # simplify = "auto" in the example: without it the countries layer alone is ~1.5 MB
+    assert len(page.encode("utf-8")) < 400_000
 
 
 def test_map_preset_to_stdout_and_static(tmp_path):

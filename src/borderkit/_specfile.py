@@ -55,6 +55,8 @@ _TOP: dict[str, tuple[str, str]] = {
     "tiles": ("str", "a tile URL template (the brief is offline without it)"),
     "width": ("size", "a positive whole number of pixels"),
     "height": ("size", "a positive whole number of pixels"),
+    "simplify": ("simplify", '"auto" (about 1 pixel at the first view) or a tolerance in '
+                             "degrees (a number >= 0)"),
 }
 _LAYER: dict[str, tuple[str, str]] = {
     "data": ("str", "a shipped layer name (borderkit layers) or a file path"),
@@ -335,6 +337,7 @@ class _Builder:
                 _is_number(x) and math.isfinite(x) and x > 0 for x in v),
             "kind": lambda: isinstance(v, str) and v in _style.KINDS,
             "endpoint": lambda: isinstance(v, str | dict),
+            "simplify": lambda: v == "auto" or (_is_number(v) and math.isfinite(v) and v >= 0),
         }[kind]()
         if not ok:
             if kind == "kind" and isinstance(v, str):
@@ -352,7 +355,7 @@ class _Builder:
         self.keys(data, _TOP, (), "top-level")
         fields: dict[str, Any] = {}
         for key in ("title", "subtitle", "tiles", "width", "height", "uncertainty", "legend",
-                    "scale_bar", "north_arrow", "inset"):
+                    "scale_bar", "north_arrow", "inset", "simplify"):
             if key in data:
                 fields[key] = data[key]
         for key in ("notes", "sources"):
