@@ -439,6 +439,14 @@ def test_demo_without_chromium_writes_the_rest_and_warns(tmp_path, monkeypatch):
     strict = run("demo", "--out", str(tmp_path), "--strict", "--quiet")
     assert strict.exit_code == 1
     assert "[1/7]" not in strict.stderr
+    assert "error: --strict: a file was skipped" in strict.stderr
+    assert "--strict makes" not in strict.stderr  # no hint to use what was used
+
+
+def test_unknown_border_hint_lists_the_border_ids():
+    result = run("distance-to", "Kulma", "--border", "CHN-XXX")
+    assert result.exit_code == 1
+    assert "border ids: AFG-TJK, CHN-TJK, KGZ-TJK, TJK-UZB" in result.stderr
 
 
 def test_demo_distances_csv(tmp_path, monkeypatch):

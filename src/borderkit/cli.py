@@ -85,8 +85,21 @@ def _doc(func: Callable[..., Any]) -> Callable[..., Any]:
 def _hint(err: BaseException) -> str:
     for cls, text in _HINTS:
         if isinstance(err, cls):
+            if cls is DatasetNotFoundError:
+                return text + _border_ids()
             return text
     return "this looks like a bug in borderkit; run again with --debug and report the traceback"
+
+
+def _border_ids() -> str:
+    """``; border ids: CHN-TJK, ...`` from the shipped borders layer (empty if it fails)."""
+    try:
+        from . import data
+
+        ids = sorted(data.load("borders")["id"])
+    except Exception:  # noqa: BLE001 - a hint must never raise
+        return ""
+    return f"; border ids: {', '.join(ids)}"
 
 
 def _err(text: str) -> None:
@@ -425,7 +438,7 @@ def within(file: Path | None, border_id: str, km: float, fmt: str,
 
     GeoJSON goes to stdout unless -o is given, so the output pipes into jq.
     A GeoParquet FILE (or folder of them) is measured in partitions with
-    dask-geopandas (``pip install "borderkit[dask]"``), memory bounded, and
+    dask-geopandas (pip install "borderkit[dask]"), memory bounded, and
     written to the GeoParquet file or folder given with -o.
     """
     from . import data as _data
@@ -639,9 +652,10 @@ def demo(out_dir: Path, strict: bool, quiet: bool) -> None:
         if (out_dir / name).exists():
             _err(f"warning: {out_dir / name} is left from an earlier run, not from this one")
     if skipped:
-        _err("hint: every other file was written; --strict makes a skipped file an error")
         if strict:
+            _err("error: --strict: a file was skipped; every other file was written")
             raise click.exceptions.Exit(EXIT_DATA)
+        _err("hint: every other file was written; --strict makes a skipped file an error")
 
 
 def _key_distances() -> Any:

@@ -108,12 +108,14 @@ _NO_CHROMIUM = (
     "'chromium' and 'chromium-browser' on PATH, and Playwright's own). Install it with "
     "`apt-get install chromium` (Debian/Ubuntu) or `playwright install chromium`, or set "
     "BORDERKIT_CHROMIUM to its path. To draw the map without a "
-    "browser, use borderkit.render_static(spec, 'map.png') (PNG, SVG or PDF)."
+    "browser, use borderkit.render_static(spec, 'map.png') (PNG, SVG or PDF), or "
+    "`borderkit map ... --static map.png` on the command line."
 )
 _NO_PLAYWRIGHT = (
     "{what} drives Chromium with Playwright, which is not installed: "
     'pip install "borderkit[export]". To draw the map without a browser, use '
-    "borderkit.render_static(spec, 'map.png') (PNG, SVG or PDF)."
+    "borderkit.render_static(spec, 'map.png') (PNG, SVG or PDF), or "
+    "`borderkit map ... --static map.png` on the command line."
 )
 
 T = TypeVar("T")
