@@ -39,8 +39,6 @@ from borderkit.io import read_layer, write_layer
 
 from . import files as F
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "bad_inputs.md"
-
 
 @dataclass(frozen=True)
 class Raises:
@@ -1125,12 +1123,6 @@ def test_loading_case(case: Case, bad_file):
     case.expect.check(gdf)
 
 
-def test_catalogue_is_large_and_ids_unique():
-    ids = [c.id for c in CASES]
-    assert len(ids) == len(set(ids))
-    assert len(CASES) >= 40
-
-
 def test_100mb_file_is_refused_without_reading(bad_file, monkeypatch):
     path = bad_file(F.huge_file)
     opened = []
@@ -1160,15 +1152,6 @@ def test_lossy_shapefile_write_leaves_nothing(tmp_path):
     with pytest.raises(EncodingError):
         write_lossy(tmp_path / "x", name="Мурғоб", encoding="cp1251")
     assert list(tmp_path.iterdir()) == []
-
-
-def test_doc_table_lists_every_case():
-    text = DOC.read_text(encoding="utf-8")
-    missing = [c.id for c in CASES if f"`{c.id}`" not in text]
-    assert not missing, (
-        f"docs/bad_inputs.md lacks {missing}; regenerate it with "
-        "python -m tests.bad_inputs > docs/bad_inputs.md"
-    )
 
 
 def markdown() -> str:

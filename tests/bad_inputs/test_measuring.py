@@ -15,7 +15,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -41,7 +40,6 @@ from borderkit.measure import (
 
 from .test_loading import Raises
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "bad_inputs.md"
 GEOD = pyproj.Geod(ellps="WGS84")
 
 DUSHANBE = (68.78, 38.56)
@@ -595,15 +593,6 @@ def test_measuring_case(case: Case):
     else:
         assert any(issubclass(w, case.expect.warning) for w in ours), ours
     case.expect.check(result)
-
-
-def test_catalogue_ids_unique_and_in_the_doc():
-    ids = [c.id for c in CASES]
-    assert len(ids) == len(set(ids)) and len(ids) >= 20
-    text = DOC.read_text(encoding="utf-8")
-    missing = [i for i in ids if f"`{i}`" not in text]
-    assert not missing, (f"docs/bad_inputs.md lacks {missing}; regenerate it with "
-                         "python -m tests.bad_inputs > docs/bad_inputs.md")
 
 
 def table(cases: Sequence[Any], start: int = 1) -> list[str]:
