@@ -208,3 +208,38 @@ def test_brief_preset_renders_offline(open_map):
         assert want in text, f"label {want!r} not visible: {text}"
     assert view.js("document.querySelector('#bk-inset-svg .bk-inset-view')"
                    ".getAttribute('width')") not in (None, "")
+
+
+def test_labels_keep_off_distance_lines(open_map):
+    """A place's label goes beside a distance line that starts at it, not on it."""
+    import geopandas as gpd
+    import shapely
+
+    towns = gpd.GeoDataFrame(
+        {"name": ["Westtown", "Easttown"], "kind": ["town", "town"]},
+        geometry=[shapely.Point(70.0, 38.0), shapely.Point(72.0, 38.0)], crs="EPSG:4326")
+    spec = bk.BriefSpec(
+        title="Labels and lines", layers=[bk.Layer(towns, labels=True)],
+        distance_lines=[bk.DistanceLine((70.0, 38.0), (72.0, 38.0), label="d")],
+        uncertainty=False, inset=False, legend=False,
+    )
+    view = open_map(brief_map(spec), width=900, height=500)
+    assert view.failed == [] and view.js("window.borderkitErrors") == []
+    boxes = view.js("""(() => {
+        const out = {};
+        document.querySelectorAll('.bk-label').forEach(n => {
+            if (n.style.display === 'none') return;
+            const r = n.getBoundingClientRect();
+            out[n.textContent] = [r.left, r.top, r.right, r.bottom];
+        });
+        const paths = Array.from(document.querySelectorAll('path.leaflet-interactive'));
+        const line = paths.map(p => p.getBoundingClientRect())
+                          .find(r => r.width > 100 && r.height < 20);
+        out.line = [line.left, line.top, line.right, line.bottom];
+        return out;
+    })()""")
+    line = boxes["line"]
+    for town in ("Westtown", "Easttown"):
+        box = boxes[town]  # both labels are shown ...
+        apart = box[2] <= line[0] or line[2] <= box[0] or box[3] <= line[1] or line[3] <= box[1]
+        assert apart, f"{town}'s label {box} lies on the distance line {line}"  # ... off it

@@ -57,7 +57,7 @@
         preferCanvas: !!o.preferCanvas,
         maxZoom: 18,
       });
-      map._bk = { labels: [], overlays: [], bases: [], order: 0 };
+      map._bk = { labels: [], overlays: [], bases: [], guides: [], order: 0 };
       map.getPane(pane(map, "bk-labels", 640)).style.pointerEvents = "none";
       bk.maps.push(map);
       return map;
@@ -159,6 +159,8 @@
       }
       var group = L.geoJSON(data, opts);
       if (m.show) group.addTo(map);
+      // other labels keep off distance lines when they can (see placeLabels)
+      if (m.kind === "distance_line") map._bk.guides.push(group);
       map._bk.overlays.push([m.nameHtml, group]);
       (m.labels || []).forEach(function (lab) {
         map._bk.labels.push({
@@ -244,6 +246,35 @@
         markers.push([a.x, a.y, b.x, b.y]);
       }
     );
+    // distance lines on the map, as small boxes every few pixels along them
+    var lines = [];
+    st.guides.forEach(function (group) {
+      if (!map.hasLayer(group)) return;
+      group.eachLayer(function (layer) {
+        if (!layer.getLatLngs) return;
+        var parts = layer.getLatLngs();
+        if (parts.length && !Array.isArray(parts[0])) parts = [parts];
+        parts.forEach(function (part) {
+          for (var i = 1; i < part.length; i++) {
+            var a = map.latLngToLayerPoint(part[i - 1]), b = map.latLngToLayerPoint(part[i]);
+            var n = Math.max(1, Math.ceil(a.distanceTo(b) / 4));
+            for (var k = 0; k <= n; k++) {
+              var x = a.x + (b.x - a.x) * k / n, y = a.y + (b.y - a.y) * k / n;
+              lines.push([x - 1.5, y - 1.5, x + 1.5, y + 1.5, group]);
+            }
+          }
+        });
+      });
+    });
+    function onLine(box, lab) {
+      for (var i = 0; i < lines.length; i++) {
+        var b = lines[i];
+        if (b[4] !== lab.layer && box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3]) {
+          return true;
+        }
+      }
+      return false;
+    }
     todo.sort(function (a, b) {
       return b.prio - a.prio || a.order - b.order;
     });
@@ -256,11 +287,16 @@
       }
       var best = null;
       var cands = candidates(lab);
-      for (var i = 0; i < cands.length && !best; i++) {
-        var x = lab.pt.x + cands[i][0], y = lab.pt.y + cands[i][1];
-        var box = [x, y, x + lab.w, y + lab.h];
-        var inside = box[0] >= view[0] && box[1] >= view[1] && box[2] <= view[2] && box[3] <= view[3];
-        if (inside && !overlaps(box, placed) && !overlaps(box, markers)) best = box;
+      // first a spot off the distance lines; failing that, any free spot
+      for (var pass = 0; pass < 2 && !best; pass++) {
+        for (var i = 0; i < cands.length && !best; i++) {
+          var x = lab.pt.x + cands[i][0], y = lab.pt.y + cands[i][1];
+          var box = [x, y, x + lab.w, y + lab.h];
+          var inside = box[0] >= view[0] && box[1] >= view[1] && box[2] <= view[2] &&
+                       box[3] <= view[3];
+          if (inside && !overlaps(box, placed) && !overlaps(box, markers) &&
+              (pass === 1 || !onLine(box, lab))) best = box;
+        }
       }
       if (best) {
         placed.push(best);
