@@ -287,7 +287,8 @@
       }
       var best = null;
       var cands = candidates(lab);
-      // first a spot off the distance lines; failing that, any free spot
+      // place labels: first a spot off the distance lines, failing that any free spot
+      // (labels of lines and areas keep to their own anchors, as before)
       for (var pass = 0; pass < 2 && !best; pass++) {
         for (var i = 0; i < cands.length && !best; i++) {
           var x = lab.pt.x + cands[i][0], y = lab.pt.y + cands[i][1];
@@ -295,7 +296,7 @@
           var inside = box[0] >= view[0] && box[1] >= view[1] && box[2] <= view[2] &&
                        box[3] <= view[3];
           if (inside && !overlaps(box, placed) && !overlaps(box, markers) &&
-              (pass === 1 || !onLine(box, lab))) best = box;
+              (pass === 1 || lab.r === 0 || !onLine(box, lab))) best = box;
         }
       }
       if (best) {
