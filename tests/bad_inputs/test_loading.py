@@ -46,6 +46,32 @@ class Raises:
     match: str
 
 
+def outcome(run: Callable[[], Any], expect: Any) -> Any:
+    """Run one catalogue case and check how it ended; shared by every stage.
+
+    An expected error must be raised, match, and be a ``borderkit.errors`` class
+    (then ``None`` is returned). Otherwise the borderkit warnings must be exactly
+    none (``expect.warning is None``) or include ``expect.warning``, and the
+    result is returned for the case's own checks.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if isinstance(expect, Raises):
+            with pytest.raises(expect.error, match=expect.match) as info:
+                run()
+            assert info.value.__class__.__module__ == "borderkit.errors"
+            return None
+        result = run()
+    ours = [w for w in caught if issubclass(w.category, BorderkitWarning)]
+    if expect.warning is None:
+        assert not ours, [str(w.message) for w in ours]
+    else:
+        assert any(issubclass(w.category, expect.warning) for w in ours), (
+            f"expected {expect.warning.__name__}, got {[w.category.__name__ for w in ours]}"
+        )
+    return result
+
+
 @dataclass(frozen=True)
 class Loads:
     warning: type[Warning] | None  # None: no borderkit warning at all
@@ -1103,21 +1129,9 @@ def _run(case: Case, path: Any) -> Any:
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_loading_case(case: Case, bad_file):
     path = bad_file(case.make)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        if isinstance(case.expect, Raises):
-            with pytest.raises(case.expect.error, match=case.expect.match) as info:
-                _run(case, path)
-            assert info.value.__class__.__module__ == "borderkit.errors"
-            return
-        gdf = _run(case, path)
-    ours = [w for w in caught if issubclass(w.category, BorderkitWarning)]
-    if case.expect.warning is None:
-        assert not ours, [str(w.message) for w in ours]
-    else:
-        assert any(issubclass(w.category, case.expect.warning) for w in ours), (
-            f"expected {case.expect.warning.__name__}, got {[w.category.__name__ for w in ours]}"
-        )
+    gdf = outcome(lambda: _run(case, path), case.expect)
+    if isinstance(case.expect, Raises):
+        return
     assert gdf.crs.to_epsg() == 4326
     assert "_bk_ref" not in gdf.columns and "_bk_unclosed" not in gdf.columns
     case.expect.check(gdf)

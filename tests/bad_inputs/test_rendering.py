@@ -45,7 +45,6 @@ import borderkit as bk
 from borderkit import export
 from borderkit.errors import (
     BorderkitError,
-    BorderkitWarning,
     CoordinateError,
     CRSError,
     DataError,
@@ -64,7 +63,7 @@ from test_maps import border_frame, data_blocks, layer_calls, parse, places_fram
 from test_maps_browser import browser, open_map  # noqa: F401 - fixtures for this module
 
 from . import files as F
-from .test_loading import Raises
+from .test_loading import Raises, outcome
 from .test_measuring import Gives, table
 
 # Every one of these would set window.__pwned if any part of it ran as script.
@@ -995,20 +994,9 @@ def env(tmp_path, monkeypatch, request) -> Env:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_rendering_case(case: Case, env: Env):
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        if isinstance(case.expect, Raises):
-            with pytest.raises(case.expect.error, match=case.expect.match) as info:
-                case.run(env)
-            assert info.value.__class__.__module__ == "borderkit.errors"
-            return
-        result = case.run(env)
-    ours = [w.category for w in caught if issubclass(w.category, BorderkitWarning)]
-    if case.expect.warning is None:
-        assert not ours, [str(w.message) for w in caught]
-    else:
-        assert any(issubclass(w, case.expect.warning) for w in ours), ours
-    case.expect.check(result)
+    result = outcome(lambda: case.run(env), case.expect)
+    if not isinstance(case.expect, Raises):
+        case.expect.check(result)
 
 
 # ----------------------------------------------------------------------------- properties
