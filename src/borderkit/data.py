@@ -8,7 +8,8 @@ time it is read in a process.
 
 Lookups (:func:`load`, :func:`place`, :func:`region`, :func:`border`) are
 forgiving: case, accents, dashes and spacing do not matter, and aliases in
-Tajik, Russian and Chinese work. An unknown name raises
+Tajik, Russian and Chinese work (the folding and the aliases are in
+:mod:`borderkit._names`). An unknown name raises
 :class:`~borderkit.errors.DatasetNotFoundError` listing close matches.
 
 The layer functions return a :class:`geopandas.GeoDataFrame` in EPSG:4326
@@ -25,7 +26,6 @@ import json
 import logging
 import re
 import threading
-import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
@@ -35,6 +35,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from ._names import _COUNTRY_ALIASES, _LAYER_ALIASES, _fold, _index, _lookup
 from .errors import DataError, DatasetNotFoundError
 
 __all__ = [
@@ -52,58 +53,6 @@ log = logging.getLogger(__name__)
 
 MANIFEST = "datapackage.json"
 PLACE_KINDS = ("capital", "checkpoint", "facility", "town", "base", "tripoint", "airport")
-
-# forgiving layer names -> manifest name
-_LAYER_ALIASES = {
-    "country": "countries",
-    "national": "countries",
-    "admin": "admin1",
-    "admin 1": "admin1",
-    "regions": "admin1",
-    "region": "admin1",
-    "provinces": "admin1",
-    "oblasts": "admin1",
-    "border": "borders",
-    "border lines": "borders",
-    "historical": "historical_border",
-    "historical borders": "historical_border",
-    "old border": "historical_border",
-    "pre2011 border": "historical_border",
-    "ceded": "ceded_area",
-    "ceded areas": "ceded_area",
-    "place": "places",
-    "points": "places",
-    "event": "events",
-}
-
-# extra names for the countries of the pack (ISO 3166-1 alpha-2, common, Tajik/Russian/Chinese)
-_COUNTRY_ALIASES = {
-    "TJK": [
-        "TJ",
-        "Tojikiston",
-        "Тоҷикистон",
-        "Таджикистан",
-        "塔吉克斯坦",
-        "Republic of Tajikistan",
-    ],
-    "CHN": ["CN", "PRC", "People's Republic of China", "Хитой", "Китай", "中国", "中华人民共和国"],
-    "AFG": ["AF", "Afghanistan", "Afghonistan", "Афғонистон", "Афганистан", "阿富汗"],
-    "KGZ": [
-        "KG",
-        "Kyrgyz Republic",
-        "Kirghizia",
-        "Қирғизистон",
-        "Киргизия",
-        "Кыргызстан",
-        "吉尔吉斯斯坦",
-    ],
-    "UZB": ["UZ", "Uzbekiston", "Ӯзбекистон", "Узбекистан", "乌兹别克斯坦"],
-    "PAK": ["PK", "Pokiston", "Покистон", "Пакистан", "巴基斯坦"],
-}
-
-_DASHES = re.compile(r"[\u2010-\u2015\u2212_\-/]+")
-_PUNCT = re.compile(r"[^\w\s]+")
-_SPACES = re.compile(r"\s+")
 
 
 # --------------------------------------------------------------------------- locating files
@@ -183,72 +132,6 @@ def _read(name: str) -> gpd.GeoDataFrame:
     frame = frame[[*columns, *extra, "geometry"]]
     log.debug("loaded shipped layer %s (%d features) from %s", name, len(frame), path)
     return frame
-
-
-# --------------------------------------------------------------------------- name folding
-
-
-def _fold(text: str) -> str:
-    """Case-, accent-, dash- and space-insensitive key (NFKD, combining marks dropped)."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    stripped = _DASHES.sub(" ", stripped.casefold())
-    stripped = _PUNCT.sub("", stripped)
-    return _SPACES.sub(" ", stripped).strip()
-
-
-def _names(text: Any) -> list[str]:
-    """Split a '; '-separated alt_names value (or a list) into names."""
-    if text is None or (isinstance(text, float) and pd.isna(text)):
-        return []
-    if isinstance(text, str):
-        return [t.strip() for t in text.split(";") if t.strip()]
-    return [str(t) for t in text]
-
-
-def _lookup(
-    query: Any, keys: dict[str, list[int]], labels: list[str], *, what: str, hint: str
-) -> int:
-    """Row position for *query* in *keys* (folded name -> rows); errors list close matches."""
-    if not isinstance(query, str) or not query.strip():
-        raise DatasetNotFoundError(f"{what} name must be a non-empty string, got {query!r}")
-    folded = _fold(query)
-    rows = keys.get(folded)
-    if rows and len(set(rows)) == 1:
-        return rows[0]
-    if rows:
-        options = ", ".join(sorted({labels[r] for r in rows}))
-        raise DatasetNotFoundError(
-            f"{what} {query!r} is ambiguous: it matches {options}; use the id instead"
-        )
-    close = difflib.get_close_matches(folded, list(keys), n=8, cutoff=0.6)
-    suggestions = list(dict.fromkeys(labels[keys[c][0]] for c in close))[:5]
-    near = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
-    raise DatasetNotFoundError(f"no {what} named {query!r}{near} ({hint})")
-
-
-def _index(frame: pd.DataFrame, columns: Iterable[str], alias_column: str | None) -> dict:
-    """Folded names -> row positions; earlier columns win over later ones."""
-    keys: dict[str, list[int]] = {}
-    tiers: list[dict[str, list[int]]] = []
-    for col in [*columns, alias_column]:
-        if col is None or col not in frame.columns:
-            continue
-        tier: dict[str, list[int]] = {}
-        for pos, value in enumerate(frame[col].tolist()):
-            values = _names(value) if col == alias_column else [value]
-            for v in values:
-                if v is None or (isinstance(v, float) and pd.isna(v)) or not str(v).strip():
-                    continue
-                tier.setdefault(_fold(str(v)), []).append(pos)
-                short = re.sub(r"\s*\(.*?\)\s*", " ", str(v)).strip()
-                if short and short != str(v):
-                    tier.setdefault(_fold(short), []).append(pos)
-        tiers.append(tier)
-    for tier in tiers:
-        for key, rows in tier.items():
-            keys.setdefault(key, rows)
-    return keys
 
 
 def _one(frame: gpd.GeoDataFrame, pos: int) -> gpd.GeoDataFrame:
