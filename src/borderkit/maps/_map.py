@@ -1,10 +1,10 @@
 """BriefMap: a resolved brief spec drawn as one self-contained Leaflet page (via folium).
 
 The page is assembled from folium/branca elements, but no user text ever goes
-through folium's templates: branca parses the output of every ``MacroElement``
-macro again as a Jinja template (so ``{{ ... }}`` in a place name would be
-evaluated) and folium escapes text only partly. Each element here adds finished,
-escaped markup to the page as a raw element instead.
+through folium's templates: each element of :mod:`._elements` adds finished,
+escaped markup to the page as a raw element (see there why), and the panels'
+HTML comes from :mod:`._panels`. This module puts them together in
+:class:`BriefMap`, renders the page deterministically and writes it.
 """
 
 from __future__ import annotations
@@ -16,16 +16,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-import folium
 import numpy as np
-import shapely
-from branca.element import Element, Figure, MacroElement
+from branca.element import Element
 
 from .. import _atomic
 from ..errors import RenderError, SpecError
-from ..spec import BriefSpec, ResolvedLayer, ResolvedSpec
-from . import _assets, _features, _svg
-from ._escape import TrustedHTML, css_color, css_number, html, safe_url, script_json, srcdoc
+from ..spec import BriefSpec, ResolvedSpec
+from . import _features
+from ._elements import _Call, _GeoLayer, _LeafletMap, _Page
+from ._escape import TrustedHTML, html, srcdoc
+from ._panels import _panels, _tiles
 
 log = logging.getLogger(__name__)
 
@@ -34,301 +34,6 @@ __all__ = ["BriefMap", "brief_map"]
 Simplify = Literal["auto"] | float | None
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-#: Basemap layers (``fit=False``) are simplified this many times more than the rest.
-BASEMAP_TOLERANCE = 2.0
-
-
-class _Raw(Element):
-    """Finished markup, inserted as-is (never parsed as a template)."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self._name = "Raw"
-        self.text = text
-
-    def render(self, **kwargs: Any) -> str:
-        return self.text
-
-
-class _Page(Figure):
-    """The HTML document: head (inlined Leaflet and styles), body, one page script."""
-
-    def __init__(self, *, title: str, lang: str = "en") -> None:
-        super().__init__()
-        self._name = "Page"
-        self.lang = lang
-        self.header._children.clear()  # drop branca's http-equiv meta; ours follows
-        head = (
-            '<meta charset="utf-8">\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
-            f'<meta name="generator" content="borderkit">\n<title>{html(title)}</title>\n'
-            f"<style>\n{_assets.leaflet_css()}\n</style>\n"
-            f"<style>\n{_assets.page_css()}</style>\n"
-            f"<script>\n{_assets.leaflet_js()}</script>\n"
-            f"<script>\n{_assets.page_js()}</script>\n"
-        )
-        self.header.add_child(_Raw(head), name="bk-head")
-
-    def render(self, **kwargs: Any) -> str:
-        # body and script are rebuilt on every render, so rendering twice is idempotent
-        self.html._children.clear()
-        self.script._children.clear()
-        for child in self._children.values():
-            child.render(**kwargs)
-        return (
-            f'<!DOCTYPE html>\n<html lang="{html(self.lang)}">\n<head>\n'
-            + self.header.render(**kwargs)
-            + "\n</head>\n<body>\n"
-            + self.html.render(**kwargs)
-            + "\n<script>\n"
-            + self.script.render(**kwargs)
-            + "\n</script>\n</body>\n</html>\n"
-        )
-
-
-class _LeafletMap(folium.Map):
-    """folium's Map with the offline page's own script (no CDN links, no jQuery)."""
-
-    default_js: list[tuple[str, str]] = []
-    default_css: list[tuple[str, str]] = []
-
-    def __init__(self, *, page_options: dict[str, Any], finish: dict[str, Any],
-                 panels_html: str) -> None:
-        super().__init__(tiles=None, zoom_control=False)
-        self.page_options = page_options
-        self.finish = finish
-        self.panels_html = panels_html
-
-    def render(self, **kwargs: Any) -> str:
-        page = _page_of(self)
-        name = self.get_name()
-        page.html.add_child(_Raw(self.panels_html), name="bk-panels")
-        page.html.add_child(_Raw('<div id="bk-map" class="bk-map"></div>\n'), name="bk-map")
-        page.script.add_child(
-            _Raw(f'var {name} = bk.map("bk-map", {script_json(self.page_options)});\n'),
-            name=name,
-        )
-        for child in self._children.values():
-            child.render(**kwargs)
-        page.script.add_child(
-            _Raw(f"bk.finish({name}, {script_json(self.finish)});\n"), name="bk-finish"
-        )
-        return ""
-
-
-def _page_of(element: Element) -> _Page:
-    page = element.get_root()
-    if not isinstance(page, _Page):  # pragma: no cover - built by BriefMap only
-        raise RenderError("borderkit map parts render only inside a BriefMap page")
-    return page
-
-
-def _map_name(element: Element) -> str:
-    if element._parent is None:  # pragma: no cover - built by BriefMap only
-        raise RenderError("borderkit map parts render only inside a BriefMap map")
-    return element._parent.get_name()
-
-
-class _Call(MacroElement):
-    """One ``bk.<function>(map, options)`` statement of the page script."""
-
-    def __init__(self, function: str, options: dict[str, Any]) -> None:
-        super().__init__()
-        self._name = "BkCall"
-        self.function = function
-        self.options = options
-
-    def render(self, **kwargs: Any) -> str:
-        _page_of(self).script.add_child(
-            _Raw(f"bk.{self.function}({_map_name(self)}, {script_json(self.options)});\n"),
-            name=self.get_name(),
-        )
-        return ""
-
-
-class _GeoLayer(MacroElement):
-    """One resolved layer: a JSON data block in the body and a ``bk.layer`` call."""
-
-    def __init__(self, lyr: ResolvedLayer, *, tolerance: float | None,
-                 window: tuple[float, float, float, float] | None = None) -> None:
-        super().__init__()
-        self._name = "BkLayer"
-        self.layer = lyr
-        self.tolerance = tolerance
-        self.window = window
-        self._json: str | None = None
-
-    def data_id(self) -> str:
-        return f"bk-data-{self.layer.id}"
-
-    def geojson(self) -> str:
-        if self._json is None:
-            lyr = self.layer
-            geoms = lyr.frame.geometry.to_numpy()
-            if self.tolerance and lyr.style.get("geom") != "point":
-                tolerance = self.tolerance
-                if not lyr.fit:  # basemap context: clipped to the view, ~2 px
-                    tolerance *= BASEMAP_TOLERANCE
-                    if self.window is not None:
-                        geoms = shapely.clip_by_rect(geoms, *self.window)
-                geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
-                decimals = _features.decimals_for(self.tolerance)
-            else:
-                decimals = _features.DECIMALS
-            self._json = _features.feature_collection(lyr, geoms, decimals=decimals)
-        return self._json
-
-    def meta(self) -> dict[str, Any]:
-        lyr = self.layer
-        style = _page_style(lyr)
-        meta: dict[str, Any] = {
-            "id": lyr.id,
-            "data": self.data_id(),
-            "kind": lyr.kind,
-            "nameHtml": html(lyr.name),
-            "show": bool(lyr.show),
-            "style": style,
-            "labels": _features.label_anchors(lyr),
-        }
-        if style["geom"] == "point":
-            meta["icon"] = _svg.marker_svg(style)
-        return meta
-
-    def render(self, **kwargs: Any) -> str:
-        page = _page_of(self)
-        data_id = self.data_id()
-        page.html.add_child(
-            _Raw(f'<script type="application/json" id="{html(data_id)}">{self.geojson()}'
-                 "</script>\n"),
-            name=data_id,
-        )
-        page.script.add_child(
-            _Raw(f"bk.layer({_map_name(self)}, {script_json(self.meta())});\n"),
-            name=self.get_name(),
-        )
-        return ""
-
-
-def _page_style(lyr: ResolvedLayer) -> dict[str, Any]:
-    where = f"layer {lyr.name!r} style"
-    s = lyr.style
-    out: dict[str, Any] = {"geom": str(s["geom"]), "z": int(css_number(s["z"], where=where))}
-    if out["geom"] not in ("point", "line", "polygon"):
-        raise SpecError(f"{where}: geom must be point, line or polygon, not {s['geom']!r}")
-    out["color"] = css_color(s["color"], where=where)
-    out["fill"] = css_color(s["fill"], where=where) if s.get("fill") else None
-    out["weight"] = css_number(s["weight"], where=where)
-    out["fill_opacity"] = css_number(s.get("fill_opacity", 0.0), where=where)
-    out["dash"] = _svg.dash_array(s["dash"]) if s.get("dash") else None
-    out["marker"] = str(s.get("marker") or "circle")
-    out["radius"] = css_number(s.get("radius", 5), where=where)
-    return out
-
-
-# ------------------------------------------------------------------------ panels
-
-
-def _linkify(text: Any) -> str:
-    """Escape *text*, turning bare http(s) URLs into links."""
-    if isinstance(text, TrustedHTML):
-        return str(text)
-    out = []
-    for word in str(text).split(" "):
-        url = safe_url(word.rstrip(".,;)>"))
-        if url:
-            tail = word[len(url):]
-            out.append(f'<a href="{html(url)}" target="_blank" rel="noopener noreferrer">'
-                       f"{html(url)}</a>{html(tail)}")
-        else:
-            out.append(html(word))
-    return " ".join(out)
-
-
-def _title_box(spec: BriefSpec, notes_html: str | None) -> str:
-    parts = [f"<h1>{html(spec.title)}</h1>"]
-    if spec.subtitle:
-        parts.append(f'<div class="bk-sub">{html(spec.subtitle)}</div>')
-    notes = [f"<li>{html(n)}</li>" for n in _as_list(spec.notes, "notes")]
-    if notes:
-        parts.append("<ul>" + "".join(notes) + "</ul>")
-    if notes_html:
-        parts.append(f'<div class="bk-notes-html">{notes_html}</div>')
-    return f'<div id="bk-title" class="bk-box bk-title">{"".join(parts)}</div>'
-
-
-def _as_list(value: Any, field: str) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    try:
-        return list(value)
-    except TypeError as err:
-        raise SpecError(f"{field} must be a string or a list of strings") from err
-
-
-def _legend_box(resolved: ResolvedSpec) -> str:
-    items = []
-    for label, style in resolved.legend_entries():
-        items.append(f"<li>{_svg.swatch_svg(style)}<span>{html(label)}</span></li>")
-    if not items:
-        return ""
-    return ('<div id="bk-legend" class="bk-box bk-legend"><div class="bk-legend-h">Legend</div>'
-            f'<ul>{"".join(items)}</ul></div>')
-
-
-def _sources_box(resolved: ResolvedSpec, tiles_note: str | None) -> str:
-    spec = resolved.spec
-    parts = []
-    sources = [f"<li>{_linkify(s)}</li>" for s in _as_list(spec.sources, "sources")]
-    if sources:
-        parts.append('<div class="bk-sources-h">Sources</div><ol>' + "".join(sources) + "</ol>")
-    attribution = [html(a) for a in resolved.attribution]
-    if tiles_note:
-        attribution.append(html(tiles_note))
-    credits = f"Map: Leaflet {_assets.LEAFLET_VERSION} (BSD-2-Clause), borderkit"
-    data = ("Data: " + "; ".join(attribution) + ". ") if attribution else ""
-    parts.append(f'<div class="bk-attr">{data}{credits}</div>')
-    return f'<div id="bk-sources" class="bk-box bk-sources">{"".join(parts)}</div>'
-
-
-_SCALE_BOX = (
-    '<div id="bk-scale" class="bk-box bk-scale">'
-    '<div class="bk-scale-km"><div class="bk-bar"></div><span class="bk-scale-t"></span></div>'
-    '<div class="bk-scale-nmi"><div class="bk-bar"></div><span class="bk-scale-t"></span></div>'
-    "</div>"
-)
-
-
-def _tiles(spec_tiles: Any) -> tuple[dict[str, Any], str]:
-    """(tile layer options for the page, attribution text) of an xyzservices provider."""
-    import xyzservices
-
-    if isinstance(spec_tiles, xyzservices.TileProvider):
-        provider = spec_tiles
-    else:
-        try:
-            provider = xyzservices.providers.query_name(str(spec_tiles))
-        except ValueError as err:
-            raise SpecError(
-                f"tiles={spec_tiles!r} is not an xyzservices provider name; use e.g. "
-                "'OpenStreetMap.Mapnik', or tiles=None for the offline basemap"
-            ) from err
-    if provider.requires_token():
-        raise SpecError(
-            f"tiles={provider.name!r} needs an API key: pass "
-            "xyzservices.providers...(apikey=...) as tiles"
-        )
-    url = provider.build_url(fill_subdomain=False, scale_factor="")
-    text = str(provider.get("attribution") or provider.name)
-    options = {
-        "url": url,
-        "subdomains": str(provider.get("subdomains", "abc")),
-        "maxZoom": int(provider.get("max_zoom", 18)),
-        "nameHtml": html(f"Web tiles: {provider.name}"),
-    }
-    return options, f"Basemap: {provider.name} web tiles, {text}"
 
 
 # ----------------------------------------------------------------------- BriefMap
@@ -445,31 +150,8 @@ class BriefMap:
         tiles_opts = None
         if spec.tiles:
             tiles_opts, tiles_note = _tiles(spec.tiles)
-        panels: list[list[str]] = []
-        bodies: list[str] = []
-
-        def panel(markup: str, pid: str, position: str) -> None:
-            if markup:
-                bodies.append(markup)
-                panels.append([pid, position])
-
-        panel(_title_box(spec, self.notes_html), "bk-title", "topleft")
-        panels.append(["zoom", "topleft"])
-        if spec.north_arrow:
-            panel(f'<div id="bk-north" class="bk-box bk-north">{_svg.north_arrow_svg()}</div>',
-                  "bk-north", "topright")
-        if self.layer_control:
-            panels.append(["layers", "topright"])
-        if spec.legend:
-            panel(_legend_box(resolved), "bk-legend", "topright")
-        if spec.scale_bar:
-            panel(_SCALE_BOX, "bk-scale", "bottomleft")
-        panel(_sources_box(resolved, tiles_note), "bk-sources", "bottomleft")
-        if spec.inset and resolved.inset is not None and len(resolved.inset):
-            panel(f'<div id="bk-inset" class="bk-box bk-inset">'
-                  f"{_svg.inset_svg(resolved.inset, resolved.bounds)}</div>",
-                  "bk-inset", "bottomright")
-
+        bodies, panels = _panels(resolved, self.notes_html, layer_control=self.layer_control,
+                                 tiles_note=tiles_note)
         finish = {"bounds": [float(v) for v in resolved.bounds], "panels": panels}
         page = _Page(title=spec.title, lang=self.lang)
         fmap = _LeafletMap(
