@@ -1,0 +1,212 @@
+"""Print maps without a browser: the brief spec drawn with matplotlib and geopandas.
+
+:func:`render_static` draws a :class:`~borderkit.spec.BriefSpec` (or an already
+resolved spec) in a projection suited to the area: a Lambert conformal conic
+with standard parallels at 1/6 and 5/6 of the latitude span, centred on the map
+(Mercator when the map straddles the equator), or any CRS given with ``crs=``.
+The map carries a title, subtitle, legend, a scale bar in km and nmi that is
+true at the map centre, a north arrow pointing to true north at the map centre
+(the grid convergence is applied), an inset locator map, labels placed so they
+do not collide, notes, sources and an attribution box.
+
+Renderers only draw: every geodesic (distance lines, rings, uncertainty circles)
+comes computed in the resolved spec. The scale bar alone measures ground
+distances, through :func:`borderkit.measure.distance`.
+
+Fonts
+-----
+Text is set in DejaVu Sans, with a CJK font as fallback for Chinese names
+(matplotlib font fallback over ``font.family``). The first installed of
+:data:`CJK_FONTS` is used; on Debian/Ubuntu install it with
+``apt-get install fonts-noto-cjk``. If a character of the map's text has no glyph
+in any of the fonts, a :class:`~borderkit.errors.BorderkitWarning` names the
+characters and the install command, and the text is still drawn (with empty
+boxes for those characters). Other fonts can be given with ``fonts=[...]``.
+
+Files are written atomically; SVG and PDF output is deterministic (fixed SVG
+hash salt, no creation dates).
+
+Layout
+------
+``_renderer`` coordinates the drawing steps, which share one ``_page._Page``:
+``_frame`` (figure size, map axes, extent), ``_layers`` (polygons, lines,
+markers), ``_furniture`` (title, legend, notes, scale bar, north arrow, inset) and
+``_labels`` (placement without collisions). ``_proj`` holds the projection,
+``_fonts`` the font list and glyph check, ``_output`` the formats and file writing.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import SpecError
+from ..spec import BriefSpec, ResolvedSpec
+from ._fonts import BASE_FONTS as BASE_FONTS  # public constant, not in __all__
+from ._fonts import CJK_FONTS, font_families
+from ._fonts import _missing_glyphs as _missing_glyphs  # re-exported for tests
+from ._furniture import _nice as _nice  # re-exported for tests
+from ._output import FORMATS, _check_dpi, _format_for, _rc, _save
+from ._page import ScaleBar, StaticInfo
+from ._proj import _as_crs, auto_crs
+from ._renderer import _Renderer
+
+__all__ = [
+    "render_static",
+    "save_figure",
+    "auto_crs",
+    "font_families",
+    "StaticInfo",
+    "ScaleBar",
+    "CJK_FONTS",
+    "FORMATS",
+]
+
+
+def render_static(
+    spec: Any,
+    path: str | os.PathLike[str] | None = None,
+    /,
+    *,
+    dpi: float = 300,
+    crs: Any = None,
+    format: str | None = None,  # noqa: A002 - matplotlib's name
+    figsize: tuple[float, float] | None = None,
+    fonts: Sequence[str] | None = None,
+) -> Any:
+    """Draw a brief map for print: PNG, SVG or PDF, without a browser.
+
+    Parameters
+    ----------
+    spec : BriefSpec, ResolvedSpec, BriefMap or str
+        The brief: a spec, a resolved spec, an interactive map (its spec is
+        used) or a preset name (:func:`borderkit.preset`).
+    path : str or path-like, optional
+        Where to write the map; the format comes from the suffix (``.png``,
+        ``.svg``, ``.pdf``) unless *format* is given. Written atomically.
+    dpi : float
+        Resolution of PNG output (300 for print); also the figure's dpi.
+    crs : CRS-like, optional
+        The map projection (anything :class:`pyproj.CRS` accepts). Default:
+        :func:`auto_crs` of the spec's bounds.
+    format : {"png", "svg", "pdf"}, optional
+        Output format when it cannot be read from *path*.
+    figsize : (width, height), optional
+        Figure size in inches. Default: 10 in wide, the map area shaped like
+        the spec's ``width`` x ``height``, plus room for title and notes.
+    fonts : sequence of str, optional
+        Font families in fallback order (see :func:`font_families`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not registered with pyplot). ``fig.borderkit`` is a
+        :class:`StaticInfo` with the CRS, extent (map units), scale bars, north
+        angle, label boxes and a report.
+
+    Raises
+    ------
+    SpecError
+        If *spec* is not a brief spec or preset name.
+    CRSError
+        If *crs* is unknown or cannot show the area.
+    ExportError
+        If the format is unsupported or the file cannot be written.
+
+    Warns
+    -----
+    BorderkitWarning
+        When a character has no glyph in any installed font (install
+        ``fonts-noto-cjk`` for Chinese names).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely, borderkit as bk
+    >>> pts = gpd.GeoDataFrame({"name": ["Dushanbe", "Хоруғ"]},
+    ...     geometry=[shapely.Point(68.78, 38.56), shapely.Point(71.55, 37.49)], crs=4326)
+    >>> spec = bk.BriefSpec(title="Two towns", layers=[bk.Layer(pts, kind="city", labels=True)],
+    ...                     uncertainty=False, inset=False)
+    >>> fig = bk.render_static(spec, dpi=72)
+    >>> fig.borderkit.scale_bars[0].unit
+    'km'
+    """
+    fmt = _format_for(path, format)
+    dpi = _check_dpi(dpi)
+    crs = _as_crs(crs) if crs is not None else None
+    resolved = _resolved(spec)
+    import matplotlib
+
+    families = font_families(fonts)
+    with matplotlib.rc_context(_rc(families)):
+        with warnings.catch_warnings():
+            # our own glyph check below reports missing glyphs once, with the fix
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from",
+                                    category=UserWarning)
+            fig = _Renderer(resolved, dpi=dpi, crs=crs, figsize=figsize, families=families).draw()
+            if path is not None:
+                _save(fig, path, fmt, dpi)
+    return fig
+
+
+def save_figure(
+    fig: Any,
+    path: str | os.PathLike[str],
+    /,
+    *,
+    format: str | None = None,  # noqa: A002 - matplotlib's name
+    dpi: float | None = None,
+) -> Path:
+    """Write a figure from :func:`render_static` atomically and deterministically.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    path : str or path-like
+        Target file; its suffix gives the format unless *format* is given.
+    format : {"png", "svg", "pdf"}, optional
+        The format.
+    dpi : float, optional
+        PNG resolution; default: the figure's dpi.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    ExportError
+        If the format is unsupported or the file cannot be written.
+    """
+    import matplotlib
+
+    fmt = _format_for(path, format)
+    families = getattr(getattr(fig, "borderkit", None), "fonts", None) or font_families()
+    with matplotlib.rc_context(_rc(families)), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from",
+                                category=UserWarning)
+        return _save(fig, path, fmt, _check_dpi(dpi if dpi is not None else fig.dpi))
+
+
+def _resolved(spec: Any) -> ResolvedSpec:
+    """The resolved spec of a spec, resolved spec, BriefMap or preset name (export uses it)."""
+    if isinstance(spec, ResolvedSpec):
+        return spec
+    if isinstance(spec, BriefSpec):
+        return spec.resolve()
+    resolved = getattr(spec, "resolved", None)
+    if isinstance(resolved, ResolvedSpec):
+        return resolved
+    if isinstance(spec, str):
+        from .. import presets
+
+        return presets.preset(spec).resolve()
+    raise SpecError(
+        "render_static needs a BriefSpec, a resolved spec, a BriefMap or a preset name, "
+        f"not {type(spec).__name__}"
+    )
+

@@ -1,0 +1,100 @@
+"""The figure frame: figure size, the map axes, and the map extent in the projection.
+
+The figure is ``w_in`` inches wide: the title block on top (:func:`title_room`),
+the map, then the footer blocks (legend, notes, attribution) whose heights are
+measured first. Without a ``figsize`` the height follows the spec's
+``width`` x ``height``; the extent is the spec's bounds grown to the map's aspect.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ExportError
+from ._page import _GAP, _MARGIN, StaticInfo, _Page
+from ._proj import _finite_box, _fit_aspect, _lonlat_box, _ring
+
+
+def new_figure(page: _Page, w_in: float, figsize: tuple[float, float] | None) -> None:
+    """A figure *w_in* inches wide (not registered with pyplot), with its Agg canvas."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    px_pt = w_in * 72.0 / max(page.spec.width, 1)  # points per CSS pixel of the web map
+    page.px_pt = min(max(px_pt, 0.35), 1.5)
+    fig = Figure(figsize=(w_in, float(figsize[1]) if figsize else 8.0), dpi=page.dpi)
+    page.canvas = FigureCanvasAgg(fig)
+    page.fig = fig
+
+
+def title_room(page: _Page) -> float:
+    """Inches above the map: margin, title and the subtitle if there is one."""
+    return _MARGIN + 0.34 + (0.26 if page.spec.subtitle else 0.0)
+
+
+def footer_room(footer: list[tuple[Any, float]]) -> float:
+    """Inches below the map: margin and the footer blocks with the gaps between them."""
+    return _MARGIN + sum(h for _, h in footer) + _GAP * (len(footer) + 1)
+
+
+def fit_height(page: _Page, w_in: float, top: float, bottom: float,
+               figsize: tuple[float, float] | None) -> tuple[float, float, float]:
+    """Figure height, map width and map height in inches; sizes the figure.
+
+    Raises
+    ------
+    ExportError
+        If *figsize* leaves less than an inch for the map.
+    """
+    spec = page.spec
+    if figsize is not None:
+        h_in = float(figsize[1])
+    else:
+        h_in = (w_in - 2 * _MARGIN) * max(spec.height, 1) / max(spec.width, 1) + top + bottom
+        page.fig.set_size_inches(w_in, h_in)
+    map_w, map_h = w_in - 2 * _MARGIN, h_in - top - bottom
+    if map_w <= 1 or map_h <= 1:
+        raise ExportError(f"figsize={figsize!r} leaves no room for the map and its "
+                          "notes; make the figure larger")
+    return h_in, map_w, map_h
+
+
+def map_axes(page: _Page, rect: tuple[float, float, float, float]) -> None:
+    """The map's axes at *rect* (figure fractions): sea-coloured, framed, no ticks."""
+    ax = page.fig.add_axes(rect)
+    page.ax = ax
+    ax.set_facecolor("#f4f7f9")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ax.spines.values():
+        side.set_linewidth(0.8)
+        side.set_edgecolor("#333333")
+
+
+def map_extent(page: _Page, map_w: float, map_h: float) -> None:
+    """Extent, clip box and simplify tolerance of a *map_w* x *map_h* inch map.
+
+    Also starts the figure's :class:`StaticInfo` (``fig.borderkit``).
+    """
+    xs, ys = page.proj.xy(*_ring(*page.r.bounds))
+    box = _finite_box(xs, ys, f"the map bounds {tuple(page.r.bounds)}")
+    extent = _fit_aspect(box, map_w / map_h)
+    page.extent = extent
+    page.clip = _lonlat_box(page.proj, extent, 0.25)
+    page.tolerance = (extent[2] - extent[0]) / (map_w * 72 * 4)  # map units per 1/4 pt
+    clon, clat = page.proj.lonlat((extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2)
+    page.info = StaticInfo(crs=page.proj.crs, extent=extent,
+                           centre=(float(clon), float(clat)), fonts=list(page.families),
+                           report=page.report)
+    page.fig.borderkit = page.info
+
+
+def limits(page: _Page) -> None:
+    """Show exactly the extent, with equal axes (display angles are map angles)."""
+    x0, y0, x1, y1 = page.extent
+    page.ax.set_xlim(x0, x1)
+    page.ax.set_ylim(y0, y1)
+    page.ax.set_aspect("equal", adjustable="box")
+    page.ax.apply_aspect()
+    page.ax.set_xlabel("")
+    page.ax.set_ylabel("")
