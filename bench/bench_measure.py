@@ -27,38 +27,14 @@ import numpy as np
 import pyproj
 import shapely
 
+from borderkit._testing import border_line, gbao_like
+
 TARGET_DISTANCE = 0.8
 TARGET_DISTANCE_TO = 0.5
 TARGET_POINT_BUFFER = 10.0
 TARGET_POLYGON_BUFFER = 40.0
 TARGET_MEMORY_MB = 1024.0
 UTM = "EPSG:32642"
-
-
-def border_line(n: int = 2000, seed: int = 7) -> shapely.LineString:
-    """A meandering, non-self-crossing line from (73.5, 39.4) to (74.9, 37.2)."""
-    rng = np.random.default_rng(seed)
-    t = np.linspace(0.0, 1.0, n)
-    k = np.arange(1, 301)
-    amp = rng.normal(0.0, 0.12, len(k)) / k
-    phase = rng.uniform(0.0, 2 * np.pi, len(k))
-    offset = (amp[None, :] * np.sin(np.pi * k[None, :] * t[:, None] + phase)).sum(axis=1)
-    offset -= offset[0] + t * (offset[-1] - offset[0])
-    start, end = np.array([73.5, 39.4]), np.array([74.9, 37.2])
-    normal = np.array([-(end - start)[1], (end - start)[0]]) / np.hypot(*(end - start))
-    return shapely.LineString(start + t[:, None] * (end - start) + offset[:, None] * normal)
-
-
-def gbao_like(n: int = 1500, seed: int = 3) -> shapely.Polygon:
-    """A star-shaped polygon with bays, about the size and place of GBAO."""
-    rng = np.random.default_rng(seed)
-    t = np.linspace(0.0, 2 * np.pi, n, endpoint=False)
-    radius = np.ones(n)
-    for k in range(1, 40):
-        radius += rng.normal(0.0, 0.25 / k) * np.cos(k * t + rng.uniform(0.0, 2 * np.pi))
-    radius = np.clip(radius, 0.3, None)
-    return shapely.Polygon(np.column_stack([72.9 + 2.2 * radius * np.cos(t),
-                                            38.2 + 1.2 * radius * np.sin(t)]))
 
 
 def best(fn, repeat: int) -> tuple[float, object]:
@@ -246,7 +222,7 @@ def bench_polygon_buffer(radii: list[float]) -> list[dict]:
 _MEMORY_CHILD = """
 import resource, sys, numpy as np
 sys.path.insert(0, {root!r})
-from bench.bench_measure import border_line
+from borderkit._testing import border_line
 from borderkit.measure import distance_to
 line = border_line()
 rng = np.random.default_rng(4)

@@ -1,5 +1,9 @@
 """Shared fixtures: scalar/array inputs, a synthetic border line, a GBAO-like polygon.
 
+The synthetic shapes come from ``borderkit._testing``, which the benchmarks in
+``bench/`` import too: one definition, so tests and benchmarks measure the same
+geometry.
+
 With ``BORDERKIT_NO_SKIP=1`` (set by ``.ci/run``) a skipped test fails instead, so
 that a missing Chromium, font or extra on the CI machine cannot pass as green. The
 fuzz tests (``make fuzz``) and expected failures are exempt.
@@ -14,6 +18,9 @@ import numpy as np
 import pytest
 import shapely
 
+from borderkit._testing import border_line as _border_line
+from borderkit._testing import gbao_like as _gbao_like
+
 
 @pytest.fixture(params=["scalar", "array"])
 def scalar_and_array(request):
@@ -24,39 +31,6 @@ def scalar_and_array(request):
     if request.param == "scalar":
         return float
     return lambda value: np.array([value], dtype="float64")
-
-
-def _border_line(n: int = 2000, seed: int = 7) -> shapely.LineString:
-    """A meandering line from (73.5, 39.4) to (74.9, 37.2), like a ridge-line border.
-
-    Sideways offsets from the straight line, summed from random waves of all
-    scales, so it wiggles like a border yet never crosses itself.
-    """
-    rng = np.random.default_rng(seed)
-    t = np.linspace(0.0, 1.0, n)
-    k = np.arange(1, 301)
-    amp = rng.normal(0.0, 0.12, len(k)) / k
-    phase = rng.uniform(0.0, 2 * np.pi, len(k))
-    offset = (amp[None, :] * np.sin(np.pi * k[None, :] * t[:, None] + phase)).sum(axis=1)
-    offset -= offset[0] + t * (offset[-1] - offset[0])  # pin both ends
-    start, end = np.array([73.5, 39.4]), np.array([74.9, 37.2])
-    along = end - start
-    normal = np.array([-along[1], along[0]]) / np.hypot(*along)
-    xy = start + t[:, None] * along + offset[:, None] * normal
-    return shapely.LineString(xy)
-
-
-def _gbao_like(n: int = 1500, seed: int = 3) -> shapely.Polygon:
-    """A star-shaped polygon with concave bays, about the size and place of GBAO."""
-    rng = np.random.default_rng(seed)
-    t = np.linspace(0.0, 2 * np.pi, n, endpoint=False)
-    radius = np.ones(n)
-    for k in range(1, 40):
-        radius += rng.normal(0.0, 0.25 / k) * np.cos(k * t + rng.uniform(0.0, 2 * np.pi))
-    radius = np.clip(radius, 0.3, None)
-    lon = 72.9 + 2.2 * radius * np.cos(t)
-    lat = 38.2 + 1.2 * radius * np.sin(t)
-    return shapely.Polygon(np.column_stack([lon, lat]))
 
 
 @pytest.fixture(scope="session")
