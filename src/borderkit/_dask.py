@@ -9,9 +9,10 @@ hand dask collections to the functions here. Each one
 * wraps that prepared geometry in a single ``dask.delayed`` key, which every
   partition task depends on: the geometry travels to each worker once, it is
   not copied into every task;
-* runs the *same* in-memory function of :mod:`borderkit.measure` on each
-  partition through ``map_partitions`` (the metadata comes from running it on
-  the empty ``_meta``), and returns the lazy dask object.
+* runs the *same* in-memory function that :mod:`borderkit.measure` uses
+  (from :mod:`borderkit._kernel`) on each partition through
+  ``map_partitions`` (the metadata comes from running it on the empty
+  ``_meta``), and returns the lazy dask object.
 
 Because the kernel (:class:`borderkit._geodesic.SegmentIndex`) depends only on
 the target geometry, not on which other points share a call, the partitioned
@@ -43,8 +44,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import measure
+from . import _kernel
 from ._atomic import atomic_path
+from ._inputs import _dask_input, _geometry, _points
 from .errors import DataError, ExportError, FileFormatError, MissingDependencyError
 
 __all__ = [
@@ -99,7 +101,7 @@ def _prepared_geometry(geometry: Any, crs: Any) -> gpd.GeoSeries:
     Carrying its CRS, the series is not transformed again per partition, while
     ``crs=`` still applies to partitions of points that have none.
     """
-    return gpd.GeoSeries([measure._geometry(geometry, "geometry", crs)], crs="EPSG:4326")
+    return gpd.GeoSeries([_geometry(geometry, "geometry", crs)], crs="EPSG:4326")
 
 
 def _map(fn: Callable[..., Any], points: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
@@ -120,14 +122,14 @@ def distance_to(points: Any, geometry: Any, /, *, boundary: bool, crs: Any) -> A
     """Partitioned :func:`borderkit.measure.distance_to`: a lazy dask Series/DataFrame."""
     _require()
     geom = _prepared_geometry(geometry, crs)
-    return _map(measure.distance_to, points, (geom,), {"boundary": boundary, "crs": crs})
+    return _map(_kernel.distance_to, points, (geom,), {"boundary": boundary, "crs": crs})
 
 
 def nearest_point(points: Any, geometry: Any, /, *, boundary: bool, crs: Any) -> Any:
     """Partitioned :func:`borderkit.measure.nearest_point`: a lazy dask GeoDataFrame."""
     _require()
     geom = _prepared_geometry(geometry, crs)
-    return _map(measure.nearest_point, points, (geom,), {"boundary": boundary, "crs": crs})
+    return _map(_kernel.nearest_point, points, (geom,), {"boundary": boundary, "crs": crs})
 
 
 def within(
@@ -137,7 +139,7 @@ def within(
     _require()
     geom = _prepared_geometry(geometry, crs)
     return _map(
-        measure.within, points, (geom, distance_m), {"boundary": boundary, "crs": crs}
+        _kernel.within, points, (geom, distance_m), {"boundary": boundary, "crs": crs}
     )
 
 
@@ -149,7 +151,7 @@ def distance(a: Any, b: Any, /, *, azimuths: bool, crs: Any) -> Any:
     """
     dask, dd = _require()
     kwargs = {"azimuths": azimuths, "crs": crs}
-    a_dask, b_dask = measure._dask_input(a), measure._dask_input(b)
+    a_dask, b_dask = _dask_input(a), _dask_input(b)
     if a_dask and b_dask:
         a, b = _collection(a, "a", dd), _collection(b, "b", dd)
         if a.npartitions != b.npartitions and not (a.known_divisions and b.known_divisions):
@@ -157,22 +159,22 @@ def distance(a: Any, b: Any, /, *, azimuths: bool, crs: Any) -> Any:
                 f"a has {a.npartitions} partitions and b has {b.npartitions}; pass dask "
                 "collections partitioned alike (e.g. two columns of one frame)"
             )
-        meta = measure.distance(a._meta, b._meta, **kwargs)
-        return dd.map_partitions(measure.distance, a, b, meta=meta, **kwargs)
+        meta = _kernel.distance(a._meta, b._meta, **kwargs)
+        return dd.map_partitions(_kernel.distance, a, b, meta=meta, **kwargs)
     other, other_name = (b, "b") if a_dask else (a, "a")
-    if len(measure._points(other, other_name, crs)) != 1:
+    if len(_points(other, other_name, crs)) != 1:
         raise DataError(
             f"{other_name}: with a dask collection on the other side, pass one point or a dask "
             "collection partitioned alike; an in-memory array cannot be matched to partitions"
         )
     if a_dask:
-        return _map(measure.distance, a, (b,), kwargs)
+        return _map(_kernel.distance, a, (b,), kwargs)
     return _map(_distance_from, b, (a,), kwargs)
 
 
 def _distance_from(b: Any, a: Any, /, **kwargs: Any) -> Any:
-    """:func:`borderkit.measure.distance` with the partition as its second argument."""
-    return measure.distance(a, b, **kwargs)
+    """In-memory :func:`borderkit.measure.distance` with the partition as its second argument."""
+    return _kernel.distance(a, b, **kwargs)
 
 
 # ---------------------------------------------------------------- partitioned files

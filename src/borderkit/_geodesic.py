@@ -2,7 +2,10 @@
 
 The public functions in :mod:`borderkit.measure` and :mod:`borderkit.buffers`
 parse and validate their inputs and then call these kernels, which work on
-plain float arrays of longitude and latitude in degrees.
+plain float arrays of longitude and latitude in degrees. The array primitives
+(densify, the local projection, the exact refinement) live in
+:mod:`borderkit._ellipsoid` and are re-exported here; this module holds
+:class:`SegmentIndex`, the prepared target of the point-to-geometry distance.
 
 The point-to-geometry distance works in three steps:
 
@@ -26,13 +29,21 @@ usable and a slower exhaustive search with geodesic bounds is used instead.
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
-import pyproj
 import shapely
+
+from ._ellipsoid import (
+    GEOD,
+    centre_and_spread,
+    densify,
+    densify_geometry,
+    local_projection,
+    refine,
+    transform_geometry,
+)
 
 __all__ = [
     "GEOD",
@@ -44,10 +55,6 @@ __all__ = [
     "transform_geometry",
 ]
 
-log = logging.getLogger(__name__)
-
-GEOD = pyproj.Geod(ellps="WGS84")
-R_MEAN = 6_371_008.8
 # target segments are split into geodesic pieces no longer than this
 MAX_SEGMENT_M = 5_000.0
 # the projection is used up to this angular distance (degrees) from its centre
@@ -59,178 +66,6 @@ FANOUT = 8
 # above this many candidate segments per point, prune them with vertex distances
 PRUNE_PAIRS_PER_POINT = 4
 TOP_GROUPS = 64
-
-
-def densify(
-    lon: np.ndarray, lat: np.ndarray, max_segment_m: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Insert points along each geodesic segment so no piece exceeds *max_segment_m*.
-
-    The returned longitudes are those of ``Geod.fwd`` (within [-180, 180]); the
-    original vertices are kept exactly.
-    """
-    lon = np.asarray(lon, dtype="float64")
-    lat = np.asarray(lat, dtype="float64")
-    if len(lon) < 2:
-        return lon, lat
-    az, _, seg_len = GEOD.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
-    pieces = np.maximum(np.ceil(seg_len / max_segment_m), 1).astype("int64")
-    if (pieces == 1).all():
-        return lon, lat
-    seg = np.repeat(np.arange(len(seg_len)), pieces)
-    step = np.arange(len(seg)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-    s = seg_len[seg] * step / pieces[seg]
-    out_lon, out_lat, _ = GEOD.fwd(lon[seg], lat[seg], az[seg], s)
-    first = step == 0
-    out_lon[first] = lon[:-1]
-    out_lat[first] = lat[:-1]
-    return np.append(out_lon, lon[-1]), np.append(out_lat, lat[-1])
-
-
-def transform_geometry(
-    geom: shapely.Geometry, trans: pyproj.Transformer, *, inverse: bool = False
-) -> shapely.Geometry:
-    """Apply a pyproj transformer to every coordinate of a shapely geometry."""
-    direction = "INVERSE" if inverse else "FORWARD"
-
-    def apply(xy: np.ndarray) -> np.ndarray:
-        return np.column_stack(trans.transform(xy[:, 0], xy[:, 1], direction=direction))
-
-    return shapely.transform(geom, apply)
-
-
-def _densify_xy(xy: np.ndarray, max_segment_m: float) -> np.ndarray:
-    lon, lat = densify(xy[:, 0], xy[:, 1], max_segment_m)
-    return np.column_stack([lon, lat])
-
-
-def densify_geometry(geom: shapely.Geometry, max_segment_m: float) -> shapely.Geometry:
-    """The same lon/lat geometry with every segment split along its geodesic.
-
-    Polygons stay polygons, lines stay lines; multi-part inputs come back as a
-    GeometryCollection of their densified parts (points unchanged).
-    """
-    parts = []
-    for part in shapely.get_parts(geom):
-        if isinstance(part, shapely.Polygon):
-            rings = [_densify_xy(shapely.get_coordinates(r), max_segment_m)
-                     for r in [part.exterior, *part.interiors]]
-            parts.append(shapely.Polygon(rings[0], rings[1:]))
-        elif isinstance(part, shapely.LineString):
-            parts.append(shapely.LineString(_densify_xy(shapely.get_coordinates(part),
-                                                        max_segment_m)))
-        elif isinstance(part, shapely.GeometryCollection):
-            parts.append(densify_geometry(part, max_segment_m))
-        else:
-            parts.append(part)
-    return parts[0] if len(parts) == 1 else shapely.GeometryCollection(parts)
-
-
-def unwrap_lon(lon: np.ndarray, ref: float | None = None) -> np.ndarray:
-    """Longitudes made continuous (no 360-degree jumps), starting near *ref*."""
-    lon = np.asarray(lon, dtype="float64")
-    if len(lon) == 0:
-        return lon
-    out = np.unwrap(lon, period=360.0)
-    if ref is not None:
-        out = out - 360.0 * np.round((out[0] - ref) / 360.0)
-    return out
-
-
-def _unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    lam, phi = np.radians(lon), np.radians(lat)
-    cphi = np.cos(phi)
-    return np.column_stack([cphi * np.cos(lam), cphi * np.sin(lam), np.sin(phi)])
-
-
-def centre_and_spread(lon: np.ndarray, lat: np.ndarray) -> tuple[float, float, float]:
-    """Centre (lon, lat) of a point cloud on the sphere and its angular radius in degrees."""
-    vec = _unit_vectors(lon, lat)
-    mean = vec.mean(axis=0)
-    norm = float(np.linalg.norm(mean))
-    if norm < 1e-9:
-        return 0.0, 0.0, 180.0
-    mean /= norm
-    clon = float(np.degrees(np.arctan2(mean[1], mean[0])))
-    clat = float(np.degrees(np.arcsin(np.clip(mean[2], -1.0, 1.0))))
-    spread = float(np.degrees(np.arccos(np.clip((vec @ mean).min(), -1.0, 1.0))))
-    return clon, clat, spread
-
-
-@lru_cache(maxsize=32)
-def local_projection(lon0: float, lat0: float) -> tuple[pyproj.Transformer, pyproj.Proj]:
-    """Oblique stereographic (conformal) projection centred on (lon0, lat0).
-
-    Returns a lon/lat -> x/y transformer (``direction="INVERSE"`` goes back,
-    longitudes are not wrapped) and the matching :class:`pyproj.Proj` for scale
-    factors. Cached: callers should round the centre.
-    """
-    definition = (
-        f"+proj=sterea +lat_0={lat0!r} +lon_0={lon0!r} +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +over"
-    )
-    return pyproj.Transformer.from_pipeline(definition), pyproj.Proj(definition)
-
-
-def projection_for(lon: np.ndarray, lat: np.ndarray) -> tuple[pyproj.Transformer, pyproj.Proj]:
-    clon, clat, _ = centre_and_spread(lon, lat)
-    return local_projection(round(clon, 2), round(clat, 2))
-
-
-def _along_track(d: np.ndarray, cos_t: np.ndarray) -> np.ndarray:
-    """Signed along-track distance of a point at distance *d* and angle theta (sphere)."""
-    x = d / R_MEAN
-    return R_MEAN * np.arctan2(np.sin(x) * cos_t, np.cos(x))
-
-
-def refine(
-    plon: np.ndarray,
-    plat: np.ndarray,
-    alon: np.ndarray,
-    alat: np.ndarray,
-    az: np.ndarray,
-    seg_len: np.ndarray,
-    s0: np.ndarray,
-    *,
-    max_iter: int = 12,
-    tol_m: float = 1e-9,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Exact distance from points to geodesic segments, pair by pair.
-
-    Each pair is point ``P`` and the geodesic that leaves ``A`` with azimuth
-    ``az`` for ``seg_len`` metres; ``s0`` is a first guess of the arc length of
-    the nearest point. Returns the distance and the nearest point (lon, lat).
-    Every returned point lies on its segment, so each distance is an upper
-    bound that converges to the minimum (error below *tol_m*).
-    """
-    n = len(plon)
-    s = np.clip(s0, 0.0, seg_len)
-    best = np.full(n, np.inf)
-    qlon_best = np.empty(n)
-    qlat_best = np.empty(n)
-    active = np.arange(n)
-    for _ in range(max_iter):
-        if len(active) == 0:
-            break
-        sa = s[active]
-        qlon, qlat, baz = GEOD.fwd(alon[active], alat[active], az[active], sa)
-        az_qp, _, d = GEOD.inv(qlon, qlat, plon[active], plat[active])
-        better = d < best[active]
-        idx = active[better]
-        best[idx] = d[better]
-        qlon_best[idx] = qlon[better]
-        qlat_best[idx] = qlat[better]
-        # angle between the segment direction at Q (baz + 180) and the direction to P
-        cos_t = -np.cos(np.radians(az_qp - baz))
-        s_new = np.clip(sa + _along_track(d, cos_t), 0.0, seg_len[active])
-        step = np.abs(s_new - sa)
-        s[active] = s_new
-        # distance error at the current foot is about step**2 / (2 d) (at most step)
-        err = np.minimum(step, step * step / (2.0 * np.maximum(d, 1e-300)))
-        active = active[err > tol_m]
-    if len(active):
-        log.debug("refine: %d pairs did not converge to %g m", len(active), tol_m)
-    return best, qlon_best, qlat_best
-
 
 @dataclass
 class _Segments:
@@ -417,7 +252,6 @@ class SegmentIndex:
         px, py = self.trans.transform(lon, lat)
         px, py = np.asarray(px), np.asarray(py)
         n = len(px)
-        m = len(self.ax)
         h = self.sagitta
         ratio = None
 
@@ -430,31 +264,10 @@ class SegmentIndex:
                 return None
             return (ratio * (upper + h) + h) * (1 + 1e-9) + 1e-6
 
-        # candidate (point, group) pairs, refined level by level
-        if self.levels:
-            size0 = self.levels[0][0]
-            ng0 = -(-m // size0)
-            ip = np.repeat(np.arange(n), ng0)
-            grp = np.tile(np.arange(ng0), n)
-        else:
-            ip = np.repeat(np.arange(n), m)
-            grp = np.tile(np.arange(m), n)
-        for size, cx, cy, r, vx, vy in self.levels:
-            upper_pair = np.hypot(px[ip] - vx[grp], py[ip] - vy[grp])
-            starts = _run_starts(ip)
-            upper = np.minimum.reduceat(upper_pair, starts)
-            reach = reach_of(upper)
-            if reach is None:
-                return self._query_exhaustive(lon, lat)
-            lower = np.hypot(px[ip] - cx[grp], py[ip] - cy[grp]) - r[grp]
-            keep = lower <= np.repeat(reach, np.diff(np.r_[starts, len(ip)]))
-            ip, grp = ip[keep], grp[keep]
-            # children: the next level's groups (or chords) inside each kept group
-            step = FANOUT if size > 1 else 1
-            ip = np.repeat(ip, step)
-            grp = (grp[:, None] * step + np.arange(step)[None, :]).ravel()
-            valid = grp * (size // step) < m
-            ip, grp = ip[valid], grp[valid]
+        pairs = self._descend(px, py, reach_of)
+        if pairs is None:
+            return self._query_exhaustive(lon, lat)
+        ip, grp = pairs
         t, dchord = self._foot(px[ip], py[ip], grp)
         starts = _run_starts(ip)
         dmin = np.minimum.reduceat(dchord, starts)
@@ -471,6 +284,48 @@ class SegmentIndex:
             t * seg.length[js],
         )
         return _min_per_point(n, ip, d, ql, qb)
+
+    def _descend(
+        self,
+        px: np.ndarray,
+        py: np.ndarray,
+        reach_of: Callable[[np.ndarray], np.ndarray | None],
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Candidate (point, chord) pairs, found by walking the groups coarse to fine.
+
+        At each level a group is kept for a point when its bounding circle comes
+        within the point's search radius (``reach_of`` an upper bound of the
+        planar distance); its children are then the next level's candidates.
+        None when the projection is unusable for these points.
+        """
+        n = len(px)
+        m = len(self.ax)
+        # candidate (point, group) pairs, refined level by level
+        if self.levels:
+            size0 = self.levels[0][0]
+            ng0 = -(-m // size0)
+            ip = np.repeat(np.arange(n), ng0)
+            grp = np.tile(np.arange(ng0), n)
+        else:
+            ip = np.repeat(np.arange(n), m)
+            grp = np.tile(np.arange(m), n)
+        for size, cx, cy, r, vx, vy in self.levels:
+            upper_pair = np.hypot(px[ip] - vx[grp], py[ip] - vy[grp])
+            starts = _run_starts(ip)
+            upper = np.minimum.reduceat(upper_pair, starts)
+            reach = reach_of(upper)
+            if reach is None:
+                return None
+            lower = np.hypot(px[ip] - cx[grp], py[ip] - cy[grp]) - r[grp]
+            keep = lower <= np.repeat(reach, np.diff(np.r_[starts, len(ip)]))
+            ip, grp = ip[keep], grp[keep]
+            # children: the next level's groups (or chords) inside each kept group
+            step = FANOUT if size > 1 else 1
+            ip = np.repeat(ip, step)
+            grp = (grp[:, None] * step + np.arange(step)[None, :]).ravel()
+            valid = grp * (size // step) < m
+            ip, grp = ip[valid], grp[valid]
+        return ip, grp
 
     def _prune_with_vertices(
         self, lon: np.ndarray, lat: np.ndarray, ip: np.ndarray, js: np.ndarray, t: np.ndarray
