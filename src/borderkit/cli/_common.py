@@ -1,0 +1,171 @@
+"""What the command groups share: parsing a point, printing a table, the shared options.
+
+Nothing here computes: points are parsed by :mod:`borderkit.io` and looked up in
+:mod:`borderkit.data`, distances are formatted by :mod:`borderkit.measure`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import CoordinateError, DatasetNotFoundError
+
+EXIT_OK = 0
+EXIT_DATA = 1
+EXIT_USAGE = 2
+
+UNITS = ("km", "mi", "nmi")
+FORMATS = ("table", "csv", "json")
+COORD_HELP = (
+    'a shipped place name (see: borderkit places), "lat,lon" decimal degrees, '
+    "DMS such as 38°08'58\"N 74°48'05\"E, or MGRS such as 43SDC8259822410"
+)
+
+
+def _doc(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Fill {coords} in a command's help text (apply below @click.command)."""
+    func.__doc__ = (func.__doc__ or "").replace("{coords}", COORD_HELP)
+    return func
+
+
+def _err(text: str) -> None:
+    click.echo(text, err=True)
+
+
+@dataclass
+class _Point:
+    """A point given on the command line: its label, position and precision."""
+
+    label: str
+    lon: float
+    lat: float
+    precision_m: float
+    frame: Any  # one-row GeoDataFrame in EPSG:4326
+
+
+def _point(text: str) -> _Point:
+    """A place name, "lat,lon", DMS or MGRS -> _Point (place names keep their precision)."""
+    import geopandas as gpd
+    import shapely
+
+    from .. import data as _data
+    from .. import io as _io
+
+    text = text.strip()
+    if not text:
+        raise click.BadParameter("empty place or coordinate")
+    coord_err: CoordinateError | None = None
+    if any(ch.isdigit() for ch in text):
+        try:
+            lon, lat = _io.parse_coordinate(text)
+        except CoordinateError as err:
+            coord_err = err
+        else:
+            frame = gpd.GeoDataFrame(
+                {"name": [text], "precision_m": [0.0]},
+                geometry=[shapely.Point(lon, lat)], crs="EPSG:4326",
+            )
+            return _Point(text, float(lon), float(lat), 0.0, frame)
+    try:
+        found = _data.place(text)
+    except DatasetNotFoundError:
+        if coord_err is not None:
+            raise coord_err from None
+        raise
+    frame = _one_row_frame(found)
+    row = frame.iloc[0]
+    prec = float(row["precision_m"]) if "precision_m" in frame.columns else 0.0
+    if not math.isfinite(prec):
+        prec = 0.0
+    geom = row.geometry
+    return _Point(str(row.get("name", text)), float(geom.x), float(geom.y), prec, frame)
+
+
+def _one_row_frame(found: Any) -> Any:
+    import geopandas as gpd
+
+    if isinstance(found, gpd.GeoDataFrame):
+        frame = found
+    else:  # a row (Series) with a geometry
+        frame = gpd.GeoDataFrame([found], geometry="geometry", crs="EPSG:4326")
+    if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
+        frame = frame.to_crs("EPSG:4326")
+    return frame.iloc[:1]
+
+
+def _border(border_id: str) -> Any:
+    from .. import data as _data
+
+    return _data.border(border_id)
+
+
+_KM = click.FloatRange(min=0, min_open=True, max=20_037.5)  # up to half the equator
+
+
+def _km(value: float) -> float:
+    return value * 1000.0
+
+
+def _fmt(metres: float, units: str | None) -> str:
+    from .. import measure as _measure
+
+    return _measure.format_distance(metres, units=(units,) if units else UNITS)
+
+
+def _emit_frame(frame: Any, fmt: str, output: Path | None) -> None:
+    """Write a table (table/csv/json/geojson) to a file or stdout."""
+    if fmt == "geojson":
+        _emit_geojson(frame, output)
+        return
+    table = frame.drop(columns=frame.geometry.name) if hasattr(frame, "geometry") else frame
+    if fmt == "table":
+        text = table.to_string(index=False) if len(table) else "(no rows)"
+        text += "\n"
+    elif fmt == "csv":
+        text = table.to_csv(index=False, lineterminator="\n")
+    else:
+        text = table.to_json(orient="records", force_ascii=False, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        from .._atomic import write_text
+
+        write_text(output, text)
+        _err(f"wrote {output}")
+
+
+def _emit_geojson(frame: Any, output: Path | None) -> None:
+    """GeoJSON to stdout (composes with jq), or any vector format to a file."""
+    if output is not None:
+        from .. import io as _io
+
+        _io.write_layer(frame, output)
+        _err(f"wrote {output} ({len(frame)} feature(s))")
+        return
+    if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
+        frame = frame.to_crs("EPSG:4326")
+    click.echo(frame.to_json(ensure_ascii=False, drop_id=True))
+
+
+_OUTPUT = click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Write to this file instead of stdout (GeoJSON, GPKG, ... by extension).",
+)
+
+
+def _distance_columns(result: Any) -> dict[str, float]:
+    """distance_m (and min/max when present) of the first row of a distance result."""
+    if isinstance(result, int | float):
+        return {"distance_m": float(result)}
+    if hasattr(result, "columns"):
+        out = {c: float(result[c].iloc[0]) for c in
+               ("distance_m", "distance_min_m", "distance_max_m") if c in result.columns}
+    else:
+        out = {"distance_m": float(result.iloc[0])}
+    return out
