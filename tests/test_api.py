@@ -1,69 +1,18 @@
-"""The public API and the one-way architecture (load -> measure -> render -> export -> cli)."""
+"""The public API: names, cheap import, error types.
+
+The one-way stages and the import cycles are checked in tests/test_architecture.py.
+"""
 
 from __future__ import annotations
 
-import ast
 import importlib
 import pathlib
 import subprocess
 import sys
 
-import pytest
-
 import borderkit
 
 SRC = pathlib.Path(borderkit.__file__).parent
-
-# stage of each module; a module may import only from stages <= its own
-STAGE = {
-    "errors": 0, "_atomic": 0, "_validate": 0, "_style": 0,
-    "_coords": 1, "data": 1, "io": 1,
-    "measure": 2, "buffers": 2, "_dask": 2, "_geodesic": 2,
-    "spec": 3, "presets": 3, "maps": 3, "static": 3, "_escape": 3, "_assets": 3, "_specfile": 3,
-    "export": 4,
-    "cli": 5, "__main__": 5,
-}
-
-
-def _module_stage(rel: pathlib.Path) -> tuple[str, int]:
-    top = rel.parts[0].removesuffix(".py")
-    if top == "__init__":
-        return top, 99
-    assert top in STAGE, f"module {top} has no stage in tests/test_api.py:STAGE; add it"
-    return top, STAGE[top]
-
-
-def _imports(tree: ast.AST) -> set[str]:
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level >= 1:
-            if node.module:
-                found.add(node.module.split(".")[0])
-            else:
-                found.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("borderkit."):
-            found.add(node.module.split(".")[1])
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name.startswith("borderkit."):
-                    found.add(alias.name.split(".")[1])
-    return found
-
-
-@pytest.mark.parametrize(
-    "path", sorted(SRC.rglob("*.py")), ids=lambda p: str(p.relative_to(SRC))
-)
-def test_imports_flow_one_way(path):
-    rel = path.relative_to(SRC)
-    name, stage = _module_stage(rel)
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    for imported in _imports(tree):
-        if imported == name or imported not in STAGE:
-            continue
-        assert STAGE[imported] <= stage, (
-            f"{rel} (stage {stage}) imports {imported} (stage {STAGE[imported]}): "
-            "data flows load -> measure -> render -> export -> cli"
-        )
 
 
 def test_all_names_resolve():

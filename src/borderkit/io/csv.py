@@ -18,7 +18,7 @@ import csv
 import io as _stdio
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -195,21 +195,32 @@ def _coordinate_columns(frame: Any, request: ReadRequest) -> tuple[str, str, str
 # ----------------------------------------------------------------------------- geometries
 
 
-def _wkt_geoms(values: list[str], refs: list[str], p: Path) -> _Geoms:
-    """Geometries from WKT text; EPSG:4326 assumed when every value is in degree ranges."""
-    import shapely
-
+def _cell_geoms(
+    values: list[str], refs: list[str], parse: Callable[[str, str], Any]
+) -> tuple[list[Any], list[int]]:
+    """One geometry per cell from ``parse(text, row_ref)``; blank cells give None and are listed."""
     geoms: list[Any] = []
     blank: list[int] = []
     for i, (raw, ref) in enumerate(zip(values, refs, strict=True)):
         if not raw.strip():
             blank.append(i)
             geoms.append(None)
-            continue
+        else:
+            geoms.append(parse(raw, ref))
+    return geoms, blank
+
+
+def _wkt_geoms(values: list[str], refs: list[str], p: Path) -> _Geoms:
+    """Geometries from WKT text; EPSG:4326 assumed when every value is in degree ranges."""
+    import shapely
+
+    def parse(raw: str, ref: str) -> Any:
         try:
-            geoms.append(shapely.from_wkt(raw))
+            return shapely.from_wkt(raw)
         except shapely.errors.GEOSException as err:
             raise GeometryError(f"{str(p)!r} {ref}: {raw[:40]!r} is not WKT ({err})") from err
+
+    geoms, blank = _cell_geoms(values, refs, parse)
     xs = shapely.get_coordinates([g for g in geoms if g is not None])
     in_degrees = not len(xs) or bool(
         np.all(np.abs(xs[:, 0]) <= 180) and np.all(np.abs(xs[:, 1]) <= 90)
@@ -221,18 +232,14 @@ def _coordinate_text_geoms(values: list[str], refs: list[str], p: Path, col: str
     """Points from one column of whole coordinates (DMS pairs, MGRS; latitude first)."""
     import shapely
 
-    geoms: list[Any] = []
-    blank: list[int] = []
-    for i, (raw, ref) in enumerate(zip(values, refs, strict=True)):
-        if not raw.strip():
-            blank.append(i)
-            geoms.append(None)
-            continue
+    def parse(raw: str, ref: str) -> Any:
         try:
             x, y = parse_coordinate(raw, order="latlon")
         except CoordinateError as err:
             raise CoordinateError(f"{str(p)!r} {ref}, column {col!r}: {err}") from err
-        geoms.append(shapely.Point(x, y))
+        return shapely.Point(x, y)
+
+    geoms, blank = _cell_geoms(values, refs, parse)
     return geoms, blank, "EPSG:4326"
 
 
