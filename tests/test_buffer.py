@@ -175,3 +175,24 @@ def test_circle_vertices_are_exact(lat, radius):
     d = distance((73.0, lat), (xy[:, 0], xy[:, 1])).to_numpy()
     assert d.max() - d.min() < 1e-6
     assert 0 <= d.mean() - radius <= 1.0
+
+
+def test_tiny_circles_are_refused_and_1mm_is_valid():
+    with pytest.raises(DataError, match=r"radii_m: a circle of radius 1e-09 m"):
+        rings(CENTER, [1e-9])
+    with pytest.raises(DataError, match=r"distance_m: a circle of radius 1e-06 m"):
+        buffer(shapely.Point(179.99, 66.0), 1e-6)
+    for center in [CENTER, (179.9999, 66.0), (-180.0, -45.0)]:
+        geom = rings(center, [1e-3]).geometry.iloc[0]
+        assert geom.is_valid and not geom.is_empty
+
+
+def test_invalid_polygons_are_refused_with_the_reason():
+    bow_tie = shapely.Polygon([(69, 38), (70, 39), (70, 38), (69, 39), (69, 38)])
+    with pytest.raises(GeometryError, match=r"row 'x': the polygon is invalid \(Self-int"):
+        buffer(gpd.GeoSeries([bow_tie], index=["x"], crs=4326), 1000)
+    with pytest.raises(GeometryError, match="make_valid"):
+        buffer(bow_tie, 0)
+    # parts that touch (a polygon split at 180) are fine: the buffer is their union
+    touching = shapely.MultiPolygon([shapely.box(70, 38, 71, 39), shapely.box(71, 38, 72, 39)])
+    assert buffer(touching, 1000).is_valid

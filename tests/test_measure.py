@@ -539,3 +539,23 @@ def test_one_row_input_broadcasts_like_a_point():
     np.testing.assert_allclose(got.to_numpy(), expected, atol=MICRON)
     assert list(got.index) == [0, 1]
     assert distance(one, one).to_dict() == {"hq": 0.0}
+
+
+@pytest.mark.parametrize("a", [
+    pd.DataFrame({"lon": pd.Series([70.0, pd.NA], dtype=object), "lat": [38.0, 38.0]}),
+    pd.DataFrame({"lon": pd.array([70.0, None], dtype="Float64"), "lat": [38.0, 38.0]}),
+    ([70.0, pd.NA], [38.0, 38.0]),
+    [[70.0, 38.0], [pd.NA, 38.0]],
+    (np.ma.array([70.0, 999.0], mask=[False, True]), np.array([38.0, 38.0])),
+    np.ma.array([[70.0, 38.0], [999.0, 38.0]], mask=[[0, 0], [1, 0]]),
+], ids=["object-NA", "Float64-NA", "tuple-NA", "rows-NA", "masked-tuple", "masked-rows"])
+def test_missing_and_masked_coordinates_are_refused_like_nan(a):
+    with pytest.raises(CoordinateError, match=r"^a: row 1 has a NaN or infinite coordinate"):
+        distance(a, (68.78, 38.56))
+
+
+def test_an_unmasked_masked_array_and_text_columns():
+    got = distance(np.ma.array([[70.0, 38.0], [71.0, 38.0]]), (70.0, 38.0))
+    assert got.iloc[0] == 0.0 and got.iloc[1] > 0
+    with pytest.raises(CoordinateError, match="column 'lon': cannot read coordinates"):
+        distance(pd.DataFrame({"lon": ["70", "x"], "lat": [38.0, 38.0]}), (70.0, 38.0))

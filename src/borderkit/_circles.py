@@ -15,11 +15,14 @@ import numpy as np
 import shapely
 
 from ._ellipsoid import GEOD
-from .errors import GeometryError
+from .errors import DataError, GeometryError
 
 # rounds of the refining loops of circles and of the buffer fitting
 _MAX_ROUNDS = 8
 _EMPTY = shapely.Polygon()
+# the smallest circle drawn: below this, vertices in degrees round onto each other
+# (float64 steps of longitude are nanometres) and the polygon comes out invalid
+MIN_RADIUS_M = 0.001
 
 
 def _circle_count(r: float, tol: float) -> int:
@@ -28,10 +31,22 @@ def _circle_count(r: float, tol: float) -> int:
     return max(16, math.ceil(math.pi / math.acos(1.0 - sag)))
 
 
-def _circles(lon: np.ndarray, lat: np.ndarray, r: float, tol: float) -> list:
-    """Geodesic circles of radius r around points (a list of polygons)."""
+def _circles(
+    lon: np.ndarray, lat: np.ndarray, r: float, tol: float, name: str = "distance_m"
+) -> list:
+    """Geodesic circles of radius r around points (a list of polygons).
+
+    *name* is the argument that gave r, for the error when r is below
+    :data:`MIN_RADIUS_M`.
+    """
     if r <= 0:
         return [_EMPTY] * len(lon)
+    if r < MIN_RADIUS_M:
+        raise DataError(
+            f"{name}: a circle of radius {r:g} m is below the smallest borderkit draws "
+            f"({MIN_RADIUS_M * 1000:g} mm): longitudes and latitudes in degrees cannot hold a "
+            "valid polygon that small; use a radius of at least 1 mm (or the point itself)"
+        )
     _check_poles(lon, lat, r)
     count = _circle_count(r, tol)
     exact = False
@@ -96,8 +111,10 @@ def _fourier_resample(values: np.ndarray, count: int) -> np.ndarray:
     return np.fft.irfft(padded, n=count, axis=1) * (count / samples)
 
 
-def _circle_polygon(lon: float, lat: float, r: float, tol: float) -> shapely.Geometry:
-    return _circles(np.array([lon]), np.array([lat]), r, tol)[0]
+def _circle_polygon(
+    lon: float, lat: float, r: float, tol: float, name: str = "radii_m"
+) -> shapely.Geometry:
+    return _circles(np.array([lon]), np.array([lat]), r, tol, name)[0]
 
 
 def _check_poles(lon: np.ndarray, lat: np.ndarray, r: float) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pyproj
@@ -20,6 +21,8 @@ import shapely
 __all__ = [
     "GEOD",
     "R_MEAN",
+    "LocalProjection",
+    "join_antimeridian",
     "centre_and_spread",
     "densify",
     "densify_geometry",
@@ -28,6 +31,7 @@ __all__ = [
     "refine",
     "transform_geometry",
     "unwrap_lon",
+    "wrap_near",
 ]
 
 log = logging.getLogger(__name__)
@@ -63,9 +67,9 @@ def densify(
 
 
 def transform_geometry(
-    geom: shapely.Geometry, trans: pyproj.Transformer, *, inverse: bool = False
+    geom: shapely.Geometry, trans: Any, *, inverse: bool = False
 ) -> shapely.Geometry:
-    """Apply a pyproj transformer to every coordinate of a shapely geometry."""
+    """Apply a transformer (pyproj or :class:`LocalProjection`) to every coordinate."""
     direction = "INVERSE" if inverse else "FORWARD"
 
     def apply(xy: np.ndarray) -> np.ndarray:
@@ -101,6 +105,47 @@ def densify_geometry(geom: shapely.Geometry, max_segment_m: float) -> shapely.Ge
     return parts[0] if len(parts) == 1 else shapely.GeometryCollection(parts)
 
 
+def _touches(part: shapely.Geometry, lon: float) -> bool:
+    return bool((shapely.get_coordinates(part)[:, 0] == lon).any())
+
+
+def _flat_parts(geom: shapely.Geometry) -> list:
+    """Single parts of a geometry, nested collections flattened."""
+    out = []
+    for part in shapely.get_parts(geom):
+        if isinstance(part, shapely.GeometryCollection):  # also the Multi* types
+            out.extend(_flat_parts(part))
+        else:
+            out.append(part)
+    return out
+
+
+def join_antimeridian(geom: shapely.Geometry) -> shapely.Geometry:
+    """Polygons split at +-180 degrees joined again into one, across the meridian.
+
+    A file's polygon that crosses 180 degrees comes split into parts (RFC 7946);
+    their cut along the meridian is not a boundary. Parts that touch -180 (and
+    not +180, and lie west of 0) move east by 360 degrees and are merged with the
+    parts touching +180, so the result has longitudes beyond 180 there (the
+    geodesic functions and the local projection take any longitude). Geometries
+    that do not touch both +180 and -180 come back unchanged.
+    """
+    parts = _flat_parts(geom)
+    polys = [p for p in parts if isinstance(p, shapely.Polygon)]
+    east = [p for p in polys if _touches(p, 180.0)]
+    west = [p for p in polys if _touches(p, -180.0) and not _touches(p, 180.0)
+            and p.bounds[2] <= 0.0]
+    if not east or not west:
+        return geom
+    moved = [shapely.transform(p, lambda xy: xy + np.array([360.0, 0.0])) for p in west]
+    joined = shapely.get_parts(shapely.union_all(east + moved))
+    keep = [p for p in parts if not any(p is q for q in east + west)]
+    out = [*joined, *keep]
+    if all(isinstance(p, shapely.Polygon) for p in out):
+        return out[0] if len(out) == 1 else shapely.MultiPolygon(out)
+    return shapely.GeometryCollection(out)
+
+
 def unwrap_lon(lon: np.ndarray, ref: float | None = None) -> np.ndarray:
     """Longitudes made continuous (no 360-degree jumps), starting near *ref*."""
     lon = np.asarray(lon, dtype="float64")
@@ -132,21 +177,59 @@ def centre_and_spread(lon: np.ndarray, lat: np.ndarray) -> tuple[float, float, f
     return clon, clat, spread
 
 
-@lru_cache(maxsize=32)
-def local_projection(lon0: float, lat0: float) -> tuple[pyproj.Transformer, pyproj.Proj]:
-    """Oblique stereographic (conformal) projection centred on (lon0, lat0).
+def wrap_near(lon: Any, lon0: float) -> Any:
+    """Longitudes moved by whole turns to within 180 degrees of *lon0*.
 
-    Returns a lon/lat -> x/y transformer (``direction="INVERSE"`` goes back,
-    longitudes are not wrapped) and the matching :class:`pyproj.Proj` for scale
-    factors. Cached: callers should round the centre.
+    Values already within 180 degrees are returned unchanged (bit for bit), so
+    data far from the antimeridian takes the same path as before.
     """
-    definition = (
-        f"+proj=sterea +lat_0={lat0!r} +lon_0={lon0!r} +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +over"
-    )
-    return pyproj.Transformer.from_pipeline(definition), pyproj.Proj(definition)
+    arr = np.asarray(lon, dtype="float64")
+    far = np.abs(arr - lon0) > 180.0
+    if not far.any():
+        return lon
+    moved = np.where(far, lon0 + (arr - lon0 + 180.0) % 360.0 - 180.0, arr)
+    return float(moved) if moved.ndim == 0 else moved
 
 
-def projection_for(lon: np.ndarray, lat: np.ndarray) -> tuple[pyproj.Transformer, pyproj.Proj]:
+class LocalProjection:
+    """An oblique stereographic (conformal) projection centred on (lon0, lat0).
+
+    ``transform(lon, lat)`` goes to x/y and ``transform(x, y,
+    direction="INVERSE")`` back (longitudes then continuous around ``lon0``,
+    possibly beyond +-180); ``parallel_scale(lon, lat)`` gives the scale factor.
+    Longitudes are first moved to within 180 degrees of ``lon0``: PROJ's
+    ``sterea`` maps longitude through the Gauss sphere (``C * lambda`` with
+    ``C != 1``), so with ``+over`` the same place written as 180 and -180 would
+    land kilometres apart.
+    """
+
+    def __init__(self, lon0: float, lat0: float) -> None:
+        self.lon0 = lon0
+        definition = (
+            f"+proj=sterea +lat_0={lat0!r} +lon_0={lon0!r} +k=1 +x_0=0 +y_0=0 +ellps=WGS84 "
+            "+over"
+        )
+        self._trans = pyproj.Transformer.from_pipeline(definition)
+        self._proj = pyproj.Proj(definition)
+
+    def transform(self, x: Any, y: Any, direction: str = "FORWARD") -> tuple[Any, Any]:
+        if direction == "FORWARD":
+            x = wrap_near(x, self.lon0)
+        return self._trans.transform(x, y, direction=direction)
+
+    def parallel_scale(self, lon: Any, lat: Any) -> np.ndarray:
+        lon = wrap_near(lon, self.lon0)
+        lat = np.clip(lat, -90.0, 90.0)
+        return np.asarray(self._proj.get_factors(lon, lat).parallel_scale)
+
+
+@lru_cache(maxsize=32)
+def local_projection(lon0: float, lat0: float) -> LocalProjection:
+    """The :class:`LocalProjection` centred on (lon0, lat0); cached: round the centre."""
+    return LocalProjection(lon0, lat0)
+
+
+def projection_for(lon: np.ndarray, lat: np.ndarray) -> LocalProjection:
     clon, clat, _ = centre_and_spread(lon, lat)
     return local_projection(round(clon, 2), round(clat, 2))
 

@@ -40,6 +40,7 @@ from ._ellipsoid import (
     centre_and_spread,
     densify,
     densify_geometry,
+    join_antimeridian,
     local_projection,
     refine,
     transform_geometry,
@@ -135,9 +136,12 @@ class SegmentIndex:
         extra_lon: np.ndarray | None = None,
         extra_lat: np.ndarray | None = None,
     ) -> None:
-        sequences, polygons = sequences_of(geom)
+        # a polygon split at +-180: its cut is not a boundary (lon/lat tests keep the parts)
+        self.geom = join_antimeridian(geom)
+        sequences, polygons = sequences_of(self.geom)
         self.seg = _segments_from_sequences(sequences)
-        self.polygons_lonlat = polygons
+        self.polygons_joined = polygons
+        self.polygons_lonlat = polygons if self.geom is geom else sequences_of(geom)[1]
         vlon = np.concatenate([self.seg.alon, self.seg.blon])
         vlat = np.concatenate([self.seg.alat, self.seg.blat])
         if extra_lon is not None and extra_lat is not None and len(extra_lon):
@@ -152,7 +156,7 @@ class SegmentIndex:
 
     def _prepare_projection(self, clon: float, clat: float) -> None:
         seg = self.seg
-        self.trans, self.proj = local_projection(clon, clat)
+        self.trans = local_projection(clon, clat)
         ax, ay = self.trans.transform(seg.alon, seg.alat)
         bx, by = self.trans.transform(seg.blon, seg.blat)
         self.ax, self.ay = np.asarray(ax), np.asarray(ay)
@@ -163,13 +167,15 @@ class SegmentIndex:
         _, dev = self._foot(np.asarray(mx), np.asarray(my), np.arange(len(seg.az)))
         self.sagitta = float(2.0 * dev.max()) + 1e-6 if len(dev) else 0.0
         self._build_groups()
-        self.polygons_xy = [transform_geometry(p, self.trans) for p in self._dense_polygons()]
+        self.polygons_xy = [transform_geometry(p, self.trans)
+                            for p in self._dense_polygons(self.polygons_joined)]
         if self.polygons_xy:
             self.area_xy = shapely.union_all(self.polygons_xy)
             shapely.prepare(self.area_xy)
 
-    def _dense_polygons(self) -> list:
-        return [densify_geometry(p, MAX_SEGMENT_M) for p in self.polygons_lonlat]
+    def _dense_polygons(self, polygons: list | None = None) -> list:
+        polygons = self.polygons_lonlat if polygons is None else polygons
+        return [densify_geometry(p, MAX_SEGMENT_M) for p in polygons]
 
     def _foot(self, px: np.ndarray, py: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Chord parameter t in [0, 1] of the planar foot, and the planar distance."""
@@ -407,10 +413,8 @@ class SegmentIndex:
         gx = (radii[:, None] * np.cos(theta)[None, :]).ravel()
         gy = (radii[:, None] * np.sin(theta)[None, :]).ravel()
         glon, glat = self.trans.transform(gx, gy, direction="INVERSE")
-        glon = (np.asarray(glon) + 180.0) % 360.0 - 180.0
-        k = np.asarray(
-            self.proj.get_factors(glon, np.clip(glat, -90.0, 90.0)).parallel_scale
-        ).reshape(len(radii), len(theta))
+        k = self.trans.parallel_scale(np.asarray(glon), np.asarray(glat)).reshape(
+            len(radii), len(theta))
         if not np.isfinite(k).all() or (k <= 0).any():
             return None, None, None
         kmax_env = np.maximum.accumulate(k.max(axis=1))

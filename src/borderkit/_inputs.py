@@ -87,7 +87,9 @@ def _points(obj: Any, name: str, crs: Any = None) -> _Points:
                 f"{name}: a DataFrame needs 'lon' and 'lat' columns (has {list(obj.columns)})"
             )
         lon, lat = _reproject(
-            obj[lon_col].to_numpy(dtype="float64"), obj[lat_col].to_numpy(dtype="float64"), crs
+            _floats(obj[lon_col], f"{name}: column {lon_col!r}"),
+            _floats(obj[lat_col], f"{name}: column {lat_col!r}"),
+            crs,
         )
         lon, lat = check_lonlat(lon, lat, name=name, index=obj.index)
         if "precision_m" in obj.columns:
@@ -103,14 +105,51 @@ def _points(obj: Any, name: str, crs: Any = None) -> _Points:
         scalar = np.ndim(lon) == 0 and np.ndim(lat) == 0
     else:
         lon, lat = _sequence_lonlat(obj, name)
-    lon_a = np.asarray(lon, dtype="float64")
-    lat_a = np.asarray(lat, dtype="float64")
+    lon_a = _floats(lon, name)
+    lat_a = _floats(lat, name)
     if not scalar and (lon_a.ndim != 1 or lat_a.ndim != 1):
         raise CoordinateError(f"{name}: lon and lat must be scalars or 1-D arrays")
     lon_a, lat_a = _reproject(lon_a, lat_a, crs)
     index = pd.RangeIndex(np.size(lon_a))
     lon_a, lat_a = check_lonlat(lon_a, lat_a, name=name, index=index)
     return _Points(lon_a, lat_a, index, scalar, None)
+
+
+def _floats(values: Any, name: str) -> np.ndarray:
+    """Coordinates as float64, a missing value (``pd.NA``, None, a masked entry) as NaN.
+
+    NaN is then refused by :func:`check_lonlat`, naming the row, so a missing or
+    masked coordinate is treated exactly like a NaN one (a masked array's data
+    under its mask is never used). Text that is not a number is a
+    :class:`CoordinateError`.
+    """
+    if isinstance(values, np.ma.MaskedArray):
+        try:
+            return np.ma.filled(values.astype("float64"), np.nan)
+        except (TypeError, ValueError) as err:
+            raise CoordinateError(f"{name}: cannot read coordinates: {err}") from err
+    try:
+        return np.asarray(values, dtype="float64")
+    except (TypeError, ValueError) as err:
+        try:
+            return _missing_as_nan(values)
+        except (TypeError, ValueError):
+            pass
+        raise CoordinateError(f"{name}: cannot read coordinates: {err}") from err
+
+
+def _missing_as_nan(values: Any) -> np.ndarray:
+    """The slow path of :func:`_floats`: pandas missing values (pd.NA, NaT) to NaN."""
+    if isinstance(values, pd.Series):
+        return values.to_numpy(dtype="float64", na_value=np.nan)
+    obj = np.array(values, dtype=object)
+    missing = np.asarray(pd.isna(obj), dtype=bool)
+    if not missing.any():
+        raise ValueError("no missing values")
+    if obj.ndim == 0:
+        return np.asarray(np.nan)
+    obj[missing] = np.nan
+    return np.asarray(obj.tolist(), dtype="float64")
 
 
 def _precision(column: pd.Series, name: str) -> np.ndarray:
@@ -147,10 +186,7 @@ def _sequence_lonlat(obj: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
         if len(bad):
             raise GeometryError(f"{name}: item {bad[0]} is not a non-empty Point")
         return shapely.get_x(geoms), shapely.get_y(geoms)
-    try:
-        arr = np.asarray(items, dtype="float64")
-    except (TypeError, ValueError) as err:
-        raise CoordinateError(f"{name}: cannot read coordinates: {err}") from err
+    arr = _floats(items, name)
     if arr.size == 0:
         return np.empty(0), np.empty(0)
     if arr.ndim != 2 or arr.shape[1] != 2:

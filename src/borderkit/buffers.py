@@ -29,7 +29,7 @@ import shapely
 
 from ._buffer_settle import _drop_folds, _fit_rings
 from ._circles import _EMPTY, _check_poles, _circle_polygon, _circles, _wrap_antimeridian
-from ._ellipsoid import densify_geometry, transform_geometry
+from ._ellipsoid import densify_geometry, transform_geometry, wrap_near
 from ._geodesic import MAX_SEGMENT_M, SegmentIndex
 from ._inputs import _crs_key, _points
 from ._validate import check_lonlat, to_wgs84, transformer
@@ -70,9 +70,12 @@ def buffer(
     ------
     DataError
         If *distance_m* or *tolerance_m* is not a finite number (tolerance > 0),
-        or the distances do not match the rows.
+        the distances do not match the rows, or a point's circle would be
+        smaller than 1 mm.
     GeometryError
-        If a geometry is missing or empty, or the buffer would contain a pole.
+        If a geometry is missing or empty, a polygon is invalid (a bow-tie:
+        repair it with ``shapely.make_valid`` or read it with
+        :func:`borderkit.read_layer`), or the buffer would contain a pole.
     CoordinateError
         If a coordinate is out of range.
 
@@ -92,7 +95,7 @@ def buffer(
         geoms = np.asarray(wgs.geometry.values if isinstance(wgs, gpd.GeoDataFrame)
                            else wgs.values)
         radii = _radii(distance_m, len(geoms), wgs.index)
-        out = _buffer_many(geoms, radii, tol)
+        out = _buffer_many(geoms, radii, tol, wgs.index)
         series = gpd.GeoSeries(out, index=wgs.index, crs="EPSG:4326")
         if isinstance(wgs, gpd.GeoSeries):
             series.name = wgs.name
@@ -127,7 +130,7 @@ def rings(
         One point: a ``(lon, lat)`` tuple, a shapely Point, or a one-row
         GeoSeries/GeoDataFrame.
     radii_m
-        Ring radii in metres (each > 0), e.g. ``[50e3, 100e3, 200e3]``.
+        Ring radii in metres (each at least 1 mm), e.g. ``[50e3, 100e3, 200e3]``.
     tolerance_m
         Largest allowed error of each ring's boundary, in metres.
     crs
@@ -142,8 +145,9 @@ def rings(
     Raises
     ------
     DataError
-        If a radius is not a positive finite number, there are none, or
-        *center* is not exactly one point.
+        If a radius is not a positive finite number (or is below 1 mm, too
+        small for a valid polygon in degrees), there are none, or *center* is
+        not exactly one point.
     CoordinateError
         If the centre is out of range.
 
@@ -157,8 +161,11 @@ def rings(
     pts = _points(center, "center", crs)
     if len(pts) != 1:
         raise DataError(f"center: expected one point, got {len(pts)}; call rings() per point")
-    radii = np.atleast_1d(np.asarray(radii_m, dtype="float64")) if not isinstance(
-        radii_m, str) else np.array([np.nan])
+    try:
+        radii = np.atleast_1d(_metres(radii_m)) if not isinstance(radii_m, str) else np.array(
+            [np.nan])
+    except (TypeError, ValueError):
+        radii = np.array([np.nan])
     if radii.ndim != 1 or len(radii) == 0 or not np.isfinite(radii).all() or (radii <= 0).any():
         raise DataError(f"radii_m must be one or more positive numbers of metres, not {radii_m!r}")
     tol = _positive(tolerance_m, "tolerance_m")
@@ -177,9 +184,16 @@ def _positive(value: Any, name: str) -> float:
     return out
 
 
+def _metres(values: Any) -> np.ndarray:
+    """Distances as float64; a masked entry (numpy.ma) as NaN, refused like NaN."""
+    if isinstance(values, np.ma.MaskedArray):
+        return np.ma.filled(values.astype("float64"), np.nan)
+    return np.asarray(values, dtype="float64")
+
+
 def _radii(distance_m: Any, n: int, index: Any = None) -> np.ndarray:
     try:
-        radii = np.asarray(distance_m, dtype="float64")
+        radii = _metres(distance_m)
     except (TypeError, ValueError) as err:
         raise DataError(f"distance_m must be metres (a number or one per row): {err}") from err
     if radii.ndim == 0:
@@ -194,7 +208,7 @@ def _radii(distance_m: Any, n: int, index: Any = None) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- dispatch
-def _buffer_many(geoms: np.ndarray, radii: np.ndarray, tol: float) -> list:
+def _buffer_many(geoms: np.ndarray, radii: np.ndarray, tol: float, index: Any = None) -> list:
     out: list = [None] * len(geoms)
     types = shapely.get_type_id(geoms) if len(geoms) else np.empty(0, dtype=int)
     is_point = types == shapely.GeometryType.POINT
@@ -205,20 +219,52 @@ def _buffer_many(geoms: np.ndarray, radii: np.ndarray, tol: float) -> list:
         for row, poly in zip(rows, polys, strict=True):
             out[row] = poly
     for row in np.flatnonzero(~is_point):
-        out[row] = _buffer_one(geoms[row], float(radii[row]), tol)
+        where = "geometry" if index is None else f"geometry: row {index[row]!r}"
+        out[row] = _buffer_one(geoms[row], float(radii[row]), tol, where)
     return out
 
 
-def _buffer_one(geom: shapely.Geometry, r: float, tol: float) -> shapely.Geometry:
+def _buffer_one(
+    geom: shapely.Geometry, r: float, tol: float, where: str = "geometry"
+) -> shapely.Geometry:
     polygonal = shapely.get_type_id(shapely.get_parts(geom)) == shapely.GeometryType.POLYGON
     if r <= 0 and not polygonal.any():
         return _EMPTY
+    if polygonal.any():
+        _check_valid_polygons(geom, where)
     if r == 0:
         return shapely.make_valid(geom)
     if isinstance(geom, shapely.MultiPoint):
         xy = shapely.get_coordinates(geom)
         return shapely.union_all(_circles(xy[:, 0], xy[:, 1], r, tol))
     return _buffer_general(geom, r, tol)
+
+
+def _check_valid_polygons(geom: shapely.Geometry, where: str) -> None:
+    """Refuse an invalid polygon (a bow-tie, a ring crossing itself) with the reason.
+
+    Each polygon is judged on its own, its longitudes made continuous (an
+    unsplit polygon across 180 degrees is read along its geodesic edges, as
+    :func:`borderkit.measure.area` reads it); parts that touch or overlap are
+    fine (the buffer is their union). Repairing it here would change the shape
+    without a word.
+    """
+    for part in shapely.get_parts(geom):
+        if isinstance(part, shapely.GeometryCollection):
+            _check_valid_polygons(part, where)
+            continue
+        if not isinstance(part, shapely.Polygon) or part.is_empty:
+            continue
+        lon0 = float(shapely.get_coordinates(part.exterior)[0, 0])
+        continuous = shapely.transform(
+            part, lambda xy, lon0=lon0: np.column_stack([wrap_near(xy[:, 0], lon0), xy[:, 1]]))
+        if not shapely.is_valid(continuous):
+            reason = shapely.is_valid_reason(continuous)
+            raise GeometryError(
+                f"{where}: the polygon is invalid ({reason}), so its inside is not defined "
+                "and it cannot be buffered; repair it first with shapely.make_valid(geometry), "
+                "or read the file with borderkit.read_layer, which repairs it and reports how"
+            )
 
 
 # ---------------------------------------------------------------- lines and polygons
@@ -230,13 +276,13 @@ def _buffer_general(geom: shapely.Geometry, r: float, tol: float) -> shapely.Geo
         )
     xy = shapely.get_coordinates(geom)
     _check_poles(xy[:, 0], xy[:, 1], abs(r))
-    trans, proj = index.trans, index.proj
-    planar = transform_geometry(densify_geometry(geom, MAX_SEGMENT_M), trans)
+    trans = index.trans
+    planar = transform_geometry(densify_geometry(index.geom, MAX_SEGMENT_M), trans)
     # first guess: a planar buffer with the scale factor around the result
     x0, y0, x1, y1 = planar.bounds
     reach = max(abs(x0), abs(x1), abs(y0), abs(y1)) / 2 + abs(r)
     klon, klat = trans.transform(reach, 0.0, direction="INVERSE")
-    k = float(proj.get_factors(((klon + 180.0) % 360.0) - 180.0, klat).parallel_scale)
+    k = float(trans.parallel_scale(klon, klat))
     r_planar = r * k
     # the guess only needs the right shape: snapping below makes it exact, so a
     # simplified input and coarse arcs keep GEOS fast; vertices are added where needed

@@ -182,6 +182,37 @@ def same_as_point_distance(d):
     assert d.iloc[0] == pytest.approx(geod(DUSHANBE, KHORUGH), abs=1e-6)
 
 
+# across the antimeridian: split at 180 as read_layer gives it, and one geodesic segment
+EQ_SPLIT = shapely.MultiLineString([[(179.5, 0), (180, 0)], [(-180, 0), (-179.5, 0)]])
+EQ_LINE = shapely.LineString([(179.5, 0), (-179.5, 0)])
+BOX_SPLIT = shapely.MultiPolygon([shapely.box(179.0, 65.5, 180.0, 66.5),
+                                  shapely.box(-180.0, 65.5, -179.0, 66.5)])
+BOW_TIE = shapely.Polygon([(69, 38), (70, 39), (70, 38), (69, 39), (69, 38)])
+
+
+def to_the_line_end(d):
+    # the nearest point is the line's end (179.5, 0): 55,934 m (was 129,990 m)
+    assert d.iloc[0] == pytest.approx(geod((179.0, 0.05), (179.5, 0.0)), abs=1e-6)
+
+
+def within_across_180(g):
+    assert bool(g["within"].iloc[0])
+    assert g["distance_m"].iloc[0] == pytest.approx(55_933.65, abs=0.01)
+
+
+def to_the_real_edge(d):
+    # the cut at 180 is not an edge: the nearest edge is the meridian 1 degree away
+    edge = distance_to((180.0, 66.0), shapely.LineString([(179.0, 65.5), (179.0, 66.5)]))
+    assert d.tolist() == pytest.approx([edge.iloc[0]] * 2, abs=1e-6)
+    assert 45_000 < d.iloc[0] < 46_000
+
+
+def split_at_180(g):
+    assert g.geom_type == "MultiPolygon" and g.is_valid
+    xy = shapely.get_coordinates(g)
+    assert xy[:, 0].min() == -180.0 and xy[:, 0].max() == 180.0
+
+
 # ----------------------------------------------------------------------------- cases
 
 SMALL = shapely.box(70.0, 38.0, 70.01, 38.01)  # about 0.9 x 1.1 km
@@ -379,6 +410,27 @@ CASES: list[Case] = [
         Raises(CoordinateError, r"row 'far' has latitude 95\.0"),
     ),
     Case(
+        "measure-pd-na-object-column",
+        "coordinates",
+        "a DataFrame whose object column `lon` holds `pd.NA` at row `'b'` (raised a raw "
+        "TypeError)",
+        "read as missing, like NaN: CoordinateError 'a: row 'b' has a NaN or infinite "
+        "coordinate'",
+        lambda: distance(pd.DataFrame({"lon": pd.Series([70.0, pd.NA], dtype=object),
+                                       "lat": [38.0, 38.0]}).set_axis(["a", "b"]), DUSHANBE),
+        Raises(CoordinateError, r"^a: row 'b' has a NaN or infinite coordinate"),
+    ),
+    Case(
+        "measure-masked-array",
+        "coordinates",
+        "a numpy masked array of (lon, lat) rows, row 1 masked (its data was used)",
+        "the mask is respected, a masked value read as missing like NaN: CoordinateError "
+        "'a: row 1 has a NaN or infinite coordinate'",
+        lambda: distance(np.ma.array([[70.0, 38.0], [71.0, 38.0]], mask=[[0, 0], [1, 0]]),
+                         DUSHANBE),
+        Raises(CoordinateError, r"^a: row 1 has a NaN or infinite coordinate"),
+    ),
+    Case(
         "measure-missing-crs",
         "coordinates",
         "a GeoSeries of points without a CRS",
@@ -509,12 +561,97 @@ CASES: list[Case] = [
         Raises(GeometryError, "contains the North Pole"),
     ),
     Case(
+        "rings-below-1mm",
+        "buffers",
+        "`rings(center, [1e-9])` (gave an invalid polygon)",
+        "DataError: 'radii_m: a circle of radius 1e-09 m is below the smallest borderkit draws "
+        "(1 mm)' (degrees cannot hold a smaller valid polygon); the same for `buffer` of a point",
+        lambda: [pytest.raises(DataError, buffer, shapely.Point(DUSHANBE), 1e-9),
+                 rings(DUSHANBE, [1e-9])],
+        Raises(DataError, r"radii_m: a circle of radius 1e-09 m is below the smallest .*\(1 mm\)"),
+    ),
+    Case(
+        "buffer-bow-tie-polygon",
+        "buffers",
+        "`buffer` 1 km of the bow-tie `Polygon([(69,38),(70,39),(70,38),(69,39),(69,38)])` "
+        "(ran for more than 6 minutes)",
+        "GeometryError at once: 'the polygon is invalid (Self-intersection[69.5 38.5]) ...; "
+        "repair it first with shapely.make_valid(geometry), or read the file with "
+        "borderkit.read_layer'",
+        lambda: buffer(BOW_TIE, 1000),
+        Raises(GeometryError, r"invalid \(Self-intersection\[69\.5 38\.5\]\).*make_valid.*"
+               "read_layer"),
+    ),
+    Case(
+        "buffer-masked-distance",
+        "buffers",
+        "per-row distances as a numpy masked array `[1000, --]` for rows `a`, `b`",
+        "the masked value is missing, as NaN: DataError 'distance_m: row 'b' is nan'",
+        lambda: buffer(points(DUSHANBE, KHORUGH, index=["a", "b"]),
+                       np.ma.array([1000.0, 5.0], mask=[False, True])),
+        Raises(DataError, r"distance_m: row 'b' is nan"),
+    ),
+    Case(
         "rings-two-centres",
         "buffers",
         "two centre points",
         "DataError: 'center: expected one point, got 2; call rings() per point'",
         lambda: rings(([70.0, 71.0], [38.0, 38.0]), [1000]),
         Raises(DataError, "expected one point, got 2"),
+    ),
+    # ---- across the antimeridian
+    Case(
+        "antimeridian-split-line-distance",
+        "antimeridian",
+        "`distance_to` (179.0, 0.05) of a line split at 180° into a MultiLineString",
+        "the geodesic distance to the line's end, 55,934 m (geographiclib); -180 and 180 are "
+        "one meridian",
+        lambda: distance_to(points((179.0, 0.05)), EQ_SPLIT),
+        Gives(to_the_line_end),
+    ),
+    Case(
+        "antimeridian-unsplit-line-within",
+        "antimeridian",
+        "`within(..., 100e3)` of the same point and `LineString([(179.5, 0), (-179.5, 0)])` "
+        "(one geodesic segment across 180°)",
+        "within: True, distance_m 55,934 m (segments are geodesics, the short way across 180°)",
+        lambda: within(points((179.0, 0.05)), EQ_LINE, 100e3),
+        Gives(within_across_180),
+    ),
+    Case(
+        "antimeridian-split-polygon-boundary",
+        "antimeridian",
+        "`distance_to(..., boundary=True)` from (180, 66) and (-180, 66) into a box across "
+        "180° at 66°N, split in two parts",
+        "the distance to the real edge 1° away (about 45.4 km) for both: the cut at 180° is "
+        "not a boundary",
+        lambda: distance_to(([180.0, -180.0], [66.0, 66.0]), BOX_SPLIT, boundary=True),
+        Gives(to_the_real_edge),
+    ),
+    Case(
+        "antimeridian-buffer-split-line",
+        "antimeridian",
+        "`buffer` 10 km of the split MultiLineString (hung for more than 10 minutes)",
+        "a valid MultiPolygon split at ±180°, in well under a second",
+        lambda: buffer(EQ_SPLIT, 10e3),
+        Gives(split_at_180),
+    ),
+    Case(
+        "antimeridian-buffer-unsplit-line",
+        "antimeridian",
+        "`buffer(LineString([(179.5, 0), (-179.5, 0)]), 10e3)` (a raw GEOSException after "
+        "3 minutes and 2.7 GB)",
+        "a valid MultiPolygon split at ±180°",
+        lambda: buffer(EQ_LINE, 10e3),
+        Gives(split_at_180),
+    ),
+    Case(
+        "antimeridian-buffer-split-polygon",
+        "antimeridian",
+        "`buffer` 10 km and -10 km of the box across 180° at 66°N, split in two parts",
+        "valid MultiPolygons split at ±180° (the shrunken one not cut along 180°)",
+        lambda: [split_at_180(buffer(BOX_SPLIT, -10e3)), buffer(BOX_SPLIT, 10e3)][1],
+        Gives(split_at_180),
     ),
     # ---- distance_to and friends
     Case(
