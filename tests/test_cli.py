@@ -540,3 +540,108 @@ def test_within_geoparquet_needs_a_parquet_output(tmp_path):
     result = run("within", "--border", "AFG-TJK", "--km", "50", str(src))
     assert result.exit_code == 2
     assert "-o OUT.parquet" in result.output
+
+
+# --------------------------------------------------------------------------- issue 16
+
+
+@pytest.mark.parametrize("args,name,token,plain", [
+    (["distance", "-70.1,38", "0,0"], "-7", "-70.1,38", "70.1S,38E"),
+    (["distance", "0,0", "-33.9,-18.4"], "-3", "-33.9,-18.4", "33.9S,18.4W"),
+    (["buffer", "-.5,3", "--km", "5"], "-.", "-.5,3", ".5S,3E"),
+    (["distance-to", "-33.9,18.4", "--border", "CHN-TJK"], "-3", "-33.9,18.4", "33.9S,18.4E"),
+])
+def test_a_negative_coordinate_says_to_use_double_dash(args, name, token, plain):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert (f"Error: No such option {name!r}. A negative coordinate such as {token!r} looks like "
+            f"an option: put -- before it, after every option (borderkit {args[0]} [OPTIONS] -- "
+            f"{token} ...), or write the hemisphere letter instead of the minus sign "
+            f"({plain!r})") in result.stderr
+
+
+def test_double_dash_and_hemisphere_letters_both_work():
+    dashed = run("distance", "--format", "json", "--", "-70.1,38", "0,0")
+    lettered = run("distance", "--format", "json", "70.1S,38E", "0,0")
+    assert dashed.exit_code == lettered.exit_code == 0, dashed.stderr + lettered.stderr
+    assert json.loads(dashed.stdout)["distance_m"] == json.loads(lettered.stdout)["distance_m"]
+
+
+def test_an_unknown_option_is_still_the_usual_error():
+    result = run("distance", "--frmat", "json", "a", "b")
+    assert result.exit_code == 2
+    assert "No such option '--frmat'" in result.stderr and "negative" not in result.stderr
+
+
+def _outside_spec(tmp_path):
+    (tmp_path / "sites.csv").write_text("name,lat,lon\nKarakul,39.01,73.55\n", encoding="utf-8")
+    (tmp_path / "brief").mkdir()
+    spec = tmp_path / "brief" / "b.toml"
+    spec.write_text('title = "T"\n\n[[layers]]\ndata = "../sites.csv"\n', encoding="utf-8")
+    return spec
+
+
+def test_map_refuses_a_layer_outside_the_spec_folder(tmp_path):
+    result = run("map", str(_outside_spec(tmp_path)), "-o", str(tmp_path / "x.html"))
+    assert_one_line_error(result, "b.toml, line 4: layers[0].data: '../sites.csv' is outside the "
+                                  "spec file's folder", "--allow-outside")
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_map_allow_outside_reads_it(tmp_path):
+    result = run("map", str(_outside_spec(tmp_path)), "--allow-outside",
+                 "-o", str(tmp_path / "x.html"))
+    assert result.exit_code == 0, result.stderr
+    assert "Karakul" in (tmp_path / "x.html").read_text(encoding="utf-8")
+
+
+def test_map_never_shows_the_content_of_a_bad_layer_file(tmp_path):
+    (tmp_path / "shadow.csv").write_text("root:$6$S3CRET:19000:0:99999:7:::\n", encoding="utf-8")
+    spec = tmp_path / "b.toml"
+    spec.write_text('title = "T"\n\n[[layers]]\ndata = "shadow.csv"\n', encoding="utf-8")
+    result = run("map", str(spec), "-o", str(tmp_path / "x.html"))
+    assert_one_line_error(result, "layers[0]: cannot read ", "shadow.csv': its columns or "
+                                  "values do not make a layer (DataError)")
+    assert "S3CRET" not in result.stderr + result.stdout
+
+
+def test_map_says_when_the_page_fetches_tiles(tmp_path):
+    spec = tmp_path / "b.toml"
+    spec.write_text('title = "T"\ntiles = "OpenStreetMap.Mapnik"\nbounds = [68, 36, 75, 41]\n',
+                    encoding="utf-8")
+    result = run("map", str(spec), "-o", str(tmp_path / "x.html"))
+    assert result.exit_code == 0, result.stderr
+    note = [line for line in result.stderr.splitlines() if line.startswith("note:")]
+    assert note == [f"note: {tmp_path / 'x.html'} is not offline: it fetches map tiles from "
+                    "tile.openstreetmap.org when opened (tiles = 'OpenStreetMap.Mapnik'); "
+                    "remove `tiles` for a page that needs no network"]
+    offline = tmp_path / "c.toml"
+    offline.write_text('title = "T"\nbounds = [68, 36, 75, 41]\n', encoding="utf-8")
+    result = run("map", str(offline), "-o", str(tmp_path / "y.html"))
+    assert result.exit_code == 0 and "note:" not in result.stderr
+
+
+def test_demo_says_when_its_page_fetches_tiles(tmp_path, monkeypatch):
+    from borderkit import presets
+    from borderkit.cli import map as map_cli
+
+    preset = presets.preset
+    monkeypatch.setattr(presets, "preset",
+                        lambda name: preset(name).replace(tiles="OpenStreetMap.Mapnik"))
+    state: dict = {}
+    steps = {s.label: s for s in map_cli._demo_steps(tmp_path, state)}
+    result = CliRunner().invoke(click_command(steps), [])
+    assert result.exit_code == 0, result.output
+    assert ("is not offline: it fetches map tiles from tile.openstreetmap.org"
+            in result.stderr)
+
+
+def click_command(steps):
+    import click
+
+    @click.command()
+    def both() -> None:
+        steps["load the brief (preset tajikistan-2020-05)"].run()
+        steps["interactive map"].run()
+
+    return both

@@ -515,3 +515,136 @@ def test_region_far_away_is_warned(tmp_path):
         read_layer(path, region=(-10, 35, 5, 45))
     with pytest.raises(DataError, match="region must be"):
         read_layer(path, region=42)
+
+
+# ----------------------------------------------------------------------------- pipes and streams
+
+
+def _through_os_pipe(data: bytes) -> str:
+    """``/dev/fd/N`` of an anonymous pipe a background thread fills with *data*."""
+    import threading
+
+    r, w = os.pipe()
+
+    def feed() -> None:
+        with os.fdopen(w, "wb") as fh:
+            try:
+                fh.write(data)
+            except BrokenPipeError:
+                pass
+
+    threading.Thread(target=feed, daemon=True).start()
+    return f"/dev/fd/{r}"
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "kml", "kmz", "csv"])
+def test_a_pipe_reads_like_the_file(tmp_path, fmt):
+    """Nothing is lost to the format sniffing: the pipe is read once, into one buffer."""
+    frame = pd.concat([canonical()] * 40, ignore_index=True)  # well over the 4 KB sniffed
+    path = write_layer(frame, tmp_path / f"places.{fmt}")
+    assert path.stat().st_size > 8192 or fmt == "kmz"  # a zip's directory is at its end
+    from_file = quiet_read(path)
+    from_pipe = quiet_read(_through_os_pipe(path.read_bytes()))
+    assert from_pipe.attrs["borderkit_report"].format == from_file.attrs["borderkit_report"].format
+    pd.testing.assert_frame_equal(from_pipe, from_file)
+
+
+def test_a_geopackage_through_a_pipe_is_refused(tmp_path):
+    path = write_layer(canonical(), tmp_path / "places.gpkg")
+    with pytest.raises(borderkit.FileFormatError, match="pipe or device.*GPKG.*save it to a file"):
+        read_layer(_through_os_pipe(path.read_bytes()))
+
+
+def test_a_pipe_over_max_bytes_is_refused_after_max_bytes(tmp_path):
+    with pytest.raises(borderkit.FileFormatError, match=r"gave more than 0\.0 MB \(max_bytes\)"):
+        read_layer(_through_os_pipe(b"[" + b" " * 100_000 + b"]"), max_bytes=1000)
+
+
+def test_dev_stdin(tmp_path):
+    import subprocess
+    import sys
+
+    path = write_layer(canonical(), tmp_path / "places.geojson")
+    code = "import borderkit as bk; print(list(bk.read_layer('/dev/stdin')['name']))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], input=path.read_bytes(), capture_output=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.decode().strip() == repr([p[0] for p in PLACES])
+
+
+# ----------------------------------------------------------------------------- bounded reading
+
+
+def test_csv_integer_columns_read_back_exactly(tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text(
+        "name,lat,lon,osm_id,small,blank\n"
+        "a,38.1,74.8,9007199254740993,1,\n"
+        "b,38.2,74.9,-9223372036854775808,2,3\n",
+        encoding="utf-8",
+    )
+    got = quiet_read(path)
+    assert str(got["osm_id"].dtype) == "Int64"
+    assert list(got["osm_id"]) == [2**53 + 1, -(2**63)]
+    assert str(got["small"].dtype) == "Int64" and list(got["small"]) == [1, 2]
+    assert got["blank"].isna().tolist() == [True, False] and got["blank"].iloc[1] == 3
+
+
+def test_a_wide_csv_is_typed_like_a_narrow_one(tmp_path):
+    """Bulk conversion gives the same columns, order and dtypes as one column at a time."""
+    cells = ["7", "0.5", "x", "007", "", "-3"]
+    header = ["name", "lat", "lon"] + [f"c{j}" for j in range(600)]
+    rows = [",".join(["p", "38.1", "74.8"] + [cells[(j + i) % 6] for j in range(600)])
+            for i in range(3)]
+    path = tmp_path / "wide.csv"
+    path.write_text("\n".join([",".join(header), *rows]) + "\n", encoding="utf-8")
+    wide = quiet_read(path)
+    for j in (0, 1, 2, 5):
+        one = tmp_path / f"one{j}.csv"
+        one.write_text(
+            "\n".join(["name,lat,lon,c", *(f"p,38.1,74.8,{cells[(j + i) % 6]}" for i in range(3))])
+            + "\n",
+            encoding="utf-8",
+        )
+        narrow = quiet_read(one)
+        pd.testing.assert_series_equal(wide[f"c{j}"], narrow["c"], check_names=False)
+    assert list(wide.columns) == ["name", *header[3:], "geometry"]
+
+
+def test_self_crossings_are_counted_exactly():
+    from borderkit.io._crossings import count_crossings
+
+    bow = Polygon([(73, 38), (74, 39), (74, 38), (73, 39)])
+    holed = Polygon([(0, 0), (4, 0), (4, 4), (0, 4)], [[(1, 1), (2, 1), (2, 2), (1, 2)]])
+    assert count_crossings(bow, 10, 10**6)[::2] == (1, True)
+    assert count_crossings(holed, 10, 10**6)[::2] == (0, True)
+    for n, k in ((5, 2), (101, 50), (141, 70)):  # a {n/k} star crosses itself n(k - 1) times
+        t = np.arange(n) * 2 * np.pi * k / n
+        ring = np.c_[np.cos(t), np.sin(t)]
+        star = Polygon(np.vstack([ring, ring[:1]]))
+        assert count_crossings(star, 10**6, 10**8)[::2] == (n * (k - 1), True)
+        assert count_crossings(star, 100, 10**8)[2] is (n * (k - 1) <= 100)
+
+
+def test_a_repair_within_the_crossing_limit_still_happens(tmp_path):
+    n, k = 141, 70  # 9,729 crossings: repaired (about half a second)
+    t = np.arange(n) * 2 * np.pi * k / n
+    ring = [[70 + np.cos(a), 38 + np.sin(a)] for a in t]
+    path = write_layer(
+        gpd.GeoDataFrame({"name": ["star"]}, geometry=[Polygon(ring)], crs=4326),
+        tmp_path / "star.gpkg",
+    )
+    with pytest.warns(borderkit.RepairWarning):
+        got = read_layer(path)
+    assert got.geometry.iloc[0].is_valid
+
+
+def test_geojson_write_names_an_infinite_attribute(tmp_path):
+    frame = canonical()
+    frame["score"] = [1.0, float("inf"), 2.0, 3.0, 4.0, 5.0]
+    with pytest.raises(DataError, match=r"column 'score' row 1 is inf \(an attribute, not a coord"):
+        write_layer(frame, tmp_path / "x.geojson")
+    assert not (tmp_path / "x.geojson").exists()
+    back = quiet_read(write_layer(frame, tmp_path / "x.gpkg"))
+    assert back["score"].iloc[1] == float("inf")  # formats that can keep it do

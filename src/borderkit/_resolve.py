@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._specfile_guard import SpecFilePath, read_spec_file_layer
 from .errors import (
     CRSError,
     DataError,
@@ -51,6 +52,8 @@ def _as_frame(data: Any, where: str) -> Any:
         return data
     if isinstance(data, gpd.GeoSeries):
         return gpd.GeoDataFrame(geometry=data)
+    if isinstance(data, SpecFilePath):
+        return read_spec_file_layer(data, where)
     if isinstance(data, str | os.PathLike):
         text = os.fspath(data)
         if isinstance(data, str) and not os.path.exists(text):

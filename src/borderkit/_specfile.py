@@ -15,12 +15,12 @@ from __future__ import annotations
 import math
 import os
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from . import _style
+from ._specfile_guard import SpecFilePath, check_values, layer_path, toml_loads
 from ._specfile_locate import Key, _load_yaml, _toml_locator
 from .errors import (
     BorderkitError,
@@ -50,7 +50,8 @@ _TOP: dict[str, tuple[str, str]] = {
     "north_arrow": ("bool", "true or false"),
     "inset": ("bool", "true or false"),
     "bounds": ("bounds", "[lon_min, lat_min, lon_max, lat_max] in degrees"),
-    "tiles": ("str", "a tile URL template (the brief is offline without it)"),
+    "tiles": ("str", "an xyzservices provider name such as 'OpenStreetMap.Mapnik' (the page "
+                     "then fetches web tiles; it is offline without it)"),
     "width": ("size", "a positive whole number of pixels"),
     "height": ("size", "a positive whole number of pixels"),
     "simplify": ("simplify", '"auto" (about 1 pixel at the first view) or a tolerance in '
@@ -95,15 +96,21 @@ _REQUIRED = {"layers": ("data",), "distance_lines": ("a", "b"), "rings": ("cente
 _BORDER_ID = re.compile(r"^[A-Z]{3}-[A-Z]{3}$")
 
 
-def read_spec(path: str | os.PathLike[str]) -> BriefSpec:
+def read_spec(path: str | os.PathLike[str], *, allow_outside: bool = False) -> BriefSpec:
     """Read a brief spec file (TOML, or YAML with PyYAML installed) into a :class:`BriefSpec`.
 
     Relative file paths in ``[[layers]] data`` are taken relative to the spec file.
+    A spec file reads only files in its own folder and below: an absolute path, a
+    ``~`` path or one that leaves the folder (``..``, a symbolic link) is refused
+    unless *allow_outside*. An error reading a layer file names the path and the
+    kind of problem, never the file's content.
 
     Parameters
     ----------
     path : str or path
         The spec file; ``.toml``, ``.yaml`` or ``.yml``.
+    allow_outside : bool
+        Let layer paths point anywhere (``borderkit map --allow-outside``).
 
     Returns
     -------
@@ -113,8 +120,11 @@ def read_spec(path: str | os.PathLike[str]) -> BriefSpec:
     Raises
     ------
     SpecError
-        If the file is not valid TOML/YAML or a key or value is wrong; the message
-        names the file, the line and the key.
+        If the file is not valid TOML/YAML or a key or value is wrong, a layer path
+        is outside the spec's folder, or the file is nested more than 16 levels
+        deep, repeats more than 10,000 values through YAML aliases or holds a whole
+        number of more than 15 digits; the message names the file, the line and
+        the key.
     MissingDependencyError
         For a YAML file when PyYAML is not installed.
     """
@@ -128,7 +138,8 @@ def read_spec(path: str | os.PathLike[str]) -> BriefSpec:
     except OSError as err:
         raise SpecError(f"cannot read spec file {str(p)!r}: {err.strerror or err}") from err
     fmt = "yaml" if p.suffix.lower() in (".yaml", ".yml") else "toml"
-    return parse_spec(text, fmt=fmt, base_dir=p.parent, source=p.name)
+    return parse_spec(text, fmt=fmt, base_dir=p.parent, source=p.name,
+                      allow_outside=allow_outside)
 
 
 def parse_spec(
@@ -137,6 +148,7 @@ def parse_spec(
     fmt: str = "toml",
     base_dir: str | os.PathLike[str] | None = None,
     source: str = "<spec>",
+    allow_outside: bool = False,
 ) -> BriefSpec:
     """Parse the text of a brief spec file into a :class:`BriefSpec`.
 
@@ -148,9 +160,11 @@ def parse_spec(
         The format of *text*.
     base_dir : str or path, optional
         Folder that relative layer file paths are relative to (default: the
-        current folder).
+        current folder); layer files must be inside it unless *allow_outside*.
     source : str
         Name of the spec in error messages.
+    allow_outside : bool
+        Let layer paths point outside *base_dir* (absolute paths included).
 
     Returns
     -------
@@ -172,18 +186,15 @@ def parse_spec(
     borderkit.errors.SpecError: <spec>, line 2: unknown key 'colour'; ...
     """
     if fmt == "toml":
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as err:
-            raise SpecError(f"{source}: not valid TOML: {err}") from err
+        data = toml_loads(text, source)
         line_of = _toml_locator(text)
     elif fmt == "yaml":
         data, line_of = _load_yaml(text, source)
     else:
         raise SpecError(f"fmt must be 'toml' or 'yaml', not {fmt!r}")
-    return _Builder(source, line_of, Path(base_dir) if base_dir is not None else Path()).build(
-        data
-    )
+    check_values(data, source, line_of)
+    base = Path(base_dir) if base_dir is not None else Path()
+    return _Builder(source, line_of, base, allow_outside=allow_outside).build(data)
 
 
 # --------------------------------------------------------------------------- validation
@@ -197,10 +208,12 @@ def _dotted(path: Key) -> str:
 
 
 class _Builder:
-    def __init__(self, source: str, line_of: Callable[[Key], int | None], base: Path) -> None:
+    def __init__(self, source: str, line_of: Callable[[Key], int | None], base: Path, *,
+                 allow_outside: bool = False) -> None:
         self.source = source
         self.line_of = line_of
         self.base = base
+        self.allow_outside = allow_outside
 
     def fail(self, path: Key, message: str) -> SpecError:
         key = f"{_dotted(path)}: " if path else ""
@@ -326,13 +339,9 @@ class _Builder:
                 raise self.fail(path, f"unknown shipped layer {value!r}{_close(value, names)}; "
                                       f"use one of: {', '.join(names)}, or a file path")
             return value
-        p = Path(value).expanduser()
-        if not p.is_absolute():
-            p = self.base / p
-        if not p.exists():
-            raise self.fail(path, f"file {value!r} not found (looked for {str(p)!r}); "
-                                  "relative paths are relative to the spec file")
-        return str(p)
+        p = layer_path(value, self.base, allow_outside=self.allow_outside,
+                       fail=lambda message: self.fail(path, message))
+        return SpecFilePath(p)
 
     def endpoint(self, v: Any, path: Key, *, border_ok: bool = True) -> Any:
         if isinstance(v, dict):

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ._specfile_guard import yaml_loader
 from .errors import MissingDependencyError, SpecError
 
 Key = tuple[str | int, ...]
@@ -86,11 +87,14 @@ def _load_yaml(text: str, source: str) -> tuple[Any, Callable[[Key], int | None]
             f"{source}: reading YAML spec files needs PyYAML: pip install pyyaml "
             "(or write the spec as TOML)"
         ) from err
+    loader = yaml_loader(yaml, source)(text)
     try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text)
+        root = loader.get_single_node()  # composed once, under the limits of the guard
+        data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as err:
         raise SpecError(f"{source}: not valid YAML: {err}") from err
+    finally:
+        loader.dispose()
     lines: dict[Key, int] = {}
 
     def walk(node: Any, path: Key) -> None:

@@ -92,6 +92,29 @@ def deeply_nested(folder: Path) -> Path:
     return write_text(folder, "[" * 200_000 + "]" * 200_000, "nested.geojson")
 
 
+def long_integer_coordinate(folder: Path) -> Path:
+    """A point whose longitude is a 400-digit integer (valid JSON)."""
+    text = (
+        '{"type":"Feature","properties":{"name":"far"},'
+        f'"geometry":{{"type":"Point","coordinates":[{"1" * 400},38]}}}}'
+    )
+    return write_text(folder, text, "long.geojson")
+
+
+def star_polygon(folder: Path, n: int = 4001) -> Path:
+    """One {n/2000} star polygon: every edge crosses ~4,000 others (8 million crossings).
+
+    With full-precision coordinates it is ~160 KB; ``shapely.make_valid`` of it
+    used 10 GB over 200 s.
+    """
+    import math
+
+    step = 2 * math.pi * ((n - 1) // 2) / n
+    ring = [[70 + math.cos(i * step), 38 + math.sin(i * step)] for i in range(n)]
+    star = feature(polygon([*ring, ring[0]]), "star")
+    return write_json(folder, collection(star), "star.geojson")
+
+
 def cp1251_geojson(folder: Path) -> Path:
     text = json.dumps(collection(feature(point(*KULMA), "Мургаб")), ensure_ascii=False)
     return write_text(folder, text, "cp1251.geojson", encoding="cp1251")
@@ -146,6 +169,39 @@ def gpx_file(folder: Path) -> Path:
         '<?xml version="1.0"?><gpx version="1.1"><wpt lat="38.1" lon="74.8"/></gpx>',
         "track.gpx",
     )
+
+
+def through_pipe(data: bytes, name: str = "stream.geojson"):
+    """A generator of a FIFO (named pipe) that a background thread fills with *data*.
+
+    A pipe has no size (``stat`` says 0) and can be read only once: what the
+    format sniffing reads must not be lost to the reader.
+    """
+
+    def make(folder: Path) -> Path:
+        import os
+        import threading
+
+        path = folder / name
+        os.mkfifo(path)
+
+        def feed() -> None:
+            try:
+                with open(path, "wb") as fh:
+                    fh.write(data)
+            except BrokenPipeError:  # the reader stopped early (over max_bytes): fine
+                pass
+
+        threading.Thread(target=feed, daemon=True).start()
+        return path
+
+    return make
+
+
+def many_points_geojson_bytes(n: int = 400) -> bytes:
+    """GeoJSON of *n* named points (about 100 bytes each: well over the 4 KB sniffed)."""
+    feats = [feature(point(70 + i / 1000, 38), f"p{i}") for i in range(n)]
+    return json.dumps(collection(*feats)).encode()
 
 
 def a_folder(folder: Path) -> Path:
@@ -211,6 +267,25 @@ def kml_malformed(folder: Path) -> Path:
     return write_text(folder, f"{KML_HEAD}<kml {KML_NS}><Document><Placemark>", "broken.kml")
 
 
+def kml_deep_folders(folder: Path, levels: int = 5000) -> Path:
+    body = (
+        f"{KML_HEAD}<kml {KML_NS}><Document>{'<Folder>' * levels}{placemark('x', 70, 38)}"
+        f"{'</Folder>' * levels}</Document></kml>"
+    )
+    return write_text(folder, body, "deep.kml")
+
+
+def kml_network_link(folder: Path) -> Path:
+    """A placemark and a NetworkLink whose href holds '&' and a right-to-left override."""
+    body = (
+        f"{KML_HEAD}<kml {KML_NS}><Document>{placemark('Кулма', *KULMA)}"
+        "<NetworkLink><name>live feed</name><Link>"
+        "<href>http://example.org/feed.kml?a=1&amp;b=&#x202e;lmk.exe</href>"
+        "</Link></NetworkLink></Document></kml>"
+    )
+    return write_text(folder, body, "linked.kml")
+
+
 def kml_bad_coordinates(folder: Path) -> Path:
     body = (
         f"{KML_HEAD}<kml {KML_NS}><Document><Placemark><name>Кулма</name>"
@@ -269,6 +344,36 @@ def gpkg_without_crs(folder: Path) -> Path:
     return path
 
 
+def gpkg_view(rows: int | None):
+    """A GeoPackage whose layer 'view' is an SQL view over a recursive CTE, registered in
+    gpkg_contents: *rows* rows, or endless for None (the table 'towns' is real)."""
+
+    def make(folder: Path) -> Path:
+        import sqlite3
+
+        path = folder / "view.gpkg"
+        pyogrio.write_dataframe(places_frame(("Мурғоб",)), path, layer="towns")
+        stop = "" if rows is None else f" WHERE n < {rows}"
+        con = sqlite3.connect(path)
+        con.execute(
+            "CREATE VIEW view AS WITH RECURSIVE c(n) AS "
+            f"(SELECT 1 UNION ALL SELECT n + 1 FROM c{stop}) "
+            "SELECT c.n AS fid, t.geom AS geom, t.name || c.n AS name FROM c, towns AS t"
+        )
+        con.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) "
+            "VALUES ('view', 'features', 'view', 4326)"
+        )
+        con.execute(
+            "INSERT INTO gpkg_geometry_columns VALUES ('view', 'geom', 'POINT', 4326, 0, 0)"
+        )
+        con.commit()
+        con.close()
+        return path
+
+    return make
+
+
 def gpkg_bowtie(folder: Path) -> Path:
     path = folder / "bowtie.gpkg"
     bow = Polygon([(73, 38), (74, 39), (74, 38), (73, 39)])
@@ -305,6 +410,23 @@ def shapefile(
     return make
 
 
+def dbf_claims_4g_records(*, cpg: bool = False):
+    """A one-town shapefile whose 147-byte .dbf header claims 0xFFFFFFFF records.
+
+    Without a .cpg the encoding check looped over the claimed records (a hang).
+    """
+
+    def make(folder: Path) -> Path:
+        path = shapefile(drop=() if cpg else (".cpg",), names=("Мурғоб",))(folder)
+        dbf = folder / "towns.dbf"
+        data = bytearray(dbf.read_bytes())
+        data[4:8] = b"\xff\xff\xff\xff"
+        dbf.write_bytes(bytes(data))
+        return path
+
+    return make
+
+
 # ----------------------------------------------------------------------------- CSV
 
 
@@ -315,6 +437,17 @@ def csv_text(text: str, name: str = "points.csv", encoding: str = "utf-8"):
 def csv_projected(folder: Path) -> Path:
     utm = gpd.GeoSeries([Point(*KULMA)], crs=4326).to_crs(32643).iloc[0]
     return write_text(folder, f"name,x,y\nKulma,{utm.x},{utm.y}\n", "utm.csv")
+
+
+def csv_wide(folder: Path, columns: int = 20_000, rows: int = 5) -> Path:
+    """lat, lon and *columns* more: integers, decimals and text in turn (~0.5 MB)."""
+    header = ["name", "lat", "lon", *(f"c{j}" for j in range(columns))]
+    cells = ["7", "0.5", "x"]
+    lines = [",".join(header)] + [
+        ",".join([f"p{i}", "38.1", "74.8", *(cells[j % 3] for j in range(columns))])
+        for i in range(rows)
+    ]
+    return write_text(folder, "\n".join(lines) + "\n", "wide.csv")
 
 
 def csv_nul(folder: Path) -> Path:

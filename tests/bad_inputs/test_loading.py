@@ -269,6 +269,37 @@ def check_cp1251(gdf):
     assert list(gdf["name"]) == ["Мургаб"]
 
 
+def check_whole_stream(gdf):
+    # every feature arrived, including the ones in the first 4 KB the sniffing reads
+    assert list(gdf["name"]) == [f"p{i}" for i in range(400)]
+    assert report(gdf).format == "GeoJSON"
+
+
+def check_bounded_view(gdf):
+    assert list(gdf["name"]) == ["Мурғоб1", "Мурғоб2", "Мурғоб3"]
+
+
+def check_wide_csv(gdf):
+    assert gdf.shape == (5, 20_002)  # name, 20,000 columns, geometry
+    assert str(gdf["c0"].dtype) == "Int64" and list(gdf["c0"]) == [7] * 5
+    assert gdf["c1"].dtype == "float64" and gdf["c2"].dtype == object
+    assert list(gdf.columns[:3]) == ["name", "c0", "c1"]
+
+
+def check_big_integers(gdf):
+    assert str(gdf["id"].dtype) == "Int64"
+    assert list(gdf["id"]) == [9007199254740993, 2**63 - 1]  # exact, not float64
+    assert list(gdf["huge"]) == ["1" * 400, "5"]  # past int64: kept as the text
+    assert list(gdf["mixed"]) == ["1.5", "9007199254740993"]  # would round as float: text
+
+
+def check_network_link(gdf):
+    assert list(gdf["name"]) == ["Кулма"]
+    (note,) = report(gdf).notes
+    assert "skipped 1 NetworkLink(s) to 'http://example.org/feed.kml?a=1&b=\\u202elmk.exe'" in note
+    assert "\u202e" not in note  # shown escaped, never as the raw override character
+
+
 def write_lossy(path: Path, **kwargs: Any) -> None:
     frame = gpd.GeoDataFrame(
         {"name": [kwargs.pop("name")]}, geometry=[Point(*F.KULMA)], crs="EPSG:4326"
@@ -386,6 +417,15 @@ CASES: list[Case] = [
         F.deeply_nested,
         Raises(FileFormatError, "nested too deeply"),
     ),
+    Case(
+        "geojson-400-digit-coordinate",
+        "GeoJSON",
+        "a longitude written as a 400-digit integer",
+        "CoordinateError naming the feature: 'has 400 digits, far outside any longitude' "
+        "(no raw OverflowError)",
+        F.long_integer_coordinate,
+        Raises(CoordinateError, r"'far'\): coordinate 1{20}\.\.\. has 400 digits"),
+    ),
     # ---- geometry validity
     Case(
         "bowtie-polygon",
@@ -404,6 +444,17 @@ CASES: list[Case] = [
         F.geojson(F.feature(F.polygon(BOWTIE), "bow-tie")),
         Raises(GeometryError, "bow-tie.*Self-intersection.*strict mode"),
         {"strict": True},
+    ),
+    Case(
+        "star-polygon-4001",
+        "geometry",
+        "a 160 KB star polygon of 4,001 vertices whose edges cross 8 million times",
+        "GeometryError within a second: 'its edges cross each other at more than 20,000 "
+        "places; repairing it (shapely.make_valid) would take minutes and gigabytes' (was "
+        "10 GB over 200 s)",
+        F.star_polygon,
+        Raises(GeometryError, r"'star'\): the geometry is invalid and its edges cross each "
+               r"other at more than 20,000 places; repairing it \(shapely.make_valid\)"),
     ),
     Case(
         "unclosed-ring",
@@ -682,6 +733,25 @@ CASES: list[Case] = [
         Raises(FileFormatError, r"100\.0 MB, over the limit"),
     ),
     Case(
+        "pipe",
+        "paths",
+        "GeoJSON of 400 points (40 KB) through a named pipe (size 0 to `stat`, read once)",
+        "loads all 400: the pipe is read once into a buffer that both the format detection "
+        "and the reader use (the first 4 KB were lost)",
+        F.through_pipe(F.many_points_geojson_bytes()),
+        Loads(None, check_whole_stream),
+    ),
+    Case(
+        "pipe-over-max-bytes",
+        "paths",
+        "a pipe giving 3 MB, read with `max_bytes=1 MB`",
+        "FileFormatError after reading 1 MB + 1 byte: 'is a pipe or device, not a regular "
+        "file, and it gave more than 1.0 MB (max_bytes)' (a pipe was never size-checked)",
+        F.through_pipe(b"[" + b" " * (3 * 1024 * 1024) + b"]"),
+        Raises(FileFormatError, r"pipe or device.*gave more than 1\.0 MB \(max_bytes\)"),
+        {"max_bytes": 1024 * 1024},
+    ),
+    Case(
         "empty-file",
         "formats",
         "a 0-byte file",
@@ -774,6 +844,24 @@ CASES: list[Case] = [
         Raises(FileFormatError, "not well-formed XML"),
     ),
     Case(
+        "kml-deeply-nested",
+        "KML",
+        "5,000 `<Folder>` levels inside each other",
+        "FileFormatError: 'nests Folder, Document or MultiGeometry elements more than 100 "
+        "levels deep' (no raw RecursionError)",
+        F.kml_deep_folders,
+        Raises(FileFormatError, "more than 100 levels deep; borderkit reads at most 100"),
+    ),
+    Case(
+        "kml-network-link",
+        "KML",
+        "a placemark and a `<NetworkLink>` to a remote KML",
+        "BorderkitWarning and a report note: 'skipped 1 NetworkLink(s) to '<href>'' with the "
+        "href escaped; nothing is fetched",
+        F.kml_network_link,
+        Loads(BorderkitWarning, check_network_link),
+    ),
+    Case(
         "kml-bad-coordinates",
         "KML",
         "`<coordinates>` holding DMS text",
@@ -826,6 +914,26 @@ CASES: list[Case] = [
         {"layer": "town"},
     ),
     Case(
+        "gpkg-endless-view",
+        "GeoPackage",
+        "layer that is an SQL view over an endless recursive CTE, registered in gpkg_contents",
+        "FileFormatError within ~2 s: 'is an SQL view, not a table, and it did not finish "
+        "within 2 s' or 'gives more than 1,000,000 rows' (was a hang)",
+        F.gpkg_view(None),
+        Raises(FileFormatError, "layer 'view' is an SQL view, not a table, and it (did not "
+               "finish within 2 s|gives more than 1,000,000 rows)"),
+        {"layer": "view"},
+    ),
+    Case(
+        "gpkg-bounded-view",
+        "GeoPackage",
+        "the same view stopping after 3 rows",
+        "loads the 3 rows",
+        F.gpkg_view(3),
+        Loads(None, check_bounded_view),
+        {"layer": "view"},
+    ),
+    Case(
         "gpkg-bowtie",
         "GeoPackage",
         "bow-tie polygon stored in a GeoPackage",
@@ -867,6 +975,24 @@ CASES: list[Case] = [
         "FileFormatError: 'the index file towns.shx is missing'",
         F.shapefile(drop=(".shx",)),
         Raises(FileFormatError, "towns.shx is missing"),
+    ),
+    Case(
+        "shp-dbf-claims-4g-records",
+        "Shapefile",
+        "a 147-byte .dbf (no .cpg) whose header claims 0xFFFFFFFF records",
+        "FileFormatError at once: 'the .dbf header claims 4,294,967,295 records, but the file "
+        "... can hold at most 1' (was a hang)",
+        F.dbf_claims_4g_records(),
+        Raises(FileFormatError, r"towns\.dbf': the \.dbf header claims 4,294,967,295 records, "
+               r"but the file \(147 bytes.*can hold at most 1;"),
+    ),
+    Case(
+        "shp-dbf-claims-4g-records-cpg",
+        "Shapefile",
+        "the same with a .cpg",
+        "the same FileFormatError",
+        F.dbf_claims_4g_records(cpg=True),
+        Raises(FileFormatError, "claims 4,294,967,295 records"),
     ),
     Case(
         "shp-no-cpg-utf8",
@@ -1098,6 +1224,36 @@ CASES: list[Case] = [
         "FileFormatError (binary)",
         F.csv_nul,
         Raises(FileFormatError, "binary|NUL"),
+    ),
+    Case(
+        "csv-20000-columns",
+        "CSV",
+        "5 rows of 20,000 columns (0.4 MB)",
+        "loads in a few seconds (was 53 s); typed as usual (Int64, float64, text)",
+        F.csv_wide,
+        Loads(None, check_wide_csv),
+    ),
+    Case(
+        "csv-big-integers",
+        "CSV",
+        "integer columns with `9007199254740993` (2^53 + 1), 2^63 - 1, a 400-digit number",
+        "loads; integers that fit int64 read back exactly as Int64 (not float64); a column "
+        "with a larger one stays text (no raw OverflowError)",
+        F.csv_text(
+            "name,lat,lon,id,huge,mixed\n"
+            f"a,38.1,74.8,9007199254740993,{'1' * 400},1.5\n"
+            f"b,38.2,74.9,{2**63 - 1},5,9007199254740993\n"
+        ),
+        Loads(None, check_big_integers),
+    ),
+    Case(
+        "csv-wkt-nan",
+        "CSV",
+        "a `wkt` cell `POINT (nan nan)`",
+        "CoordinateError naming the row: 'the WKT 'POINT (nan nan)' has a NaN or infinite "
+        "coordinate' (was 'has no CRS')",
+        F.csv_text("name,wkt\nok,POINT (70 38)\nodd,POINT (nan nan)\n"),
+        Raises(CoordinateError, r"row 2 \('odd'\): the WKT 'POINT \(nan nan\)' has a NaN"),
     ),
     Case(
         "csv-na-names",

@@ -63,6 +63,7 @@ from test_maps import border_frame, data_blocks, layer_calls, parse, places_fram
 from test_maps_browser import browser, open_map  # noqa: F401 - fixtures for this module
 
 from . import files as F
+from . import test_limits_spec as S
 from .test_loading import Raises, outcome
 from .test_measuring import Gives, table
 
@@ -684,7 +685,7 @@ def shapefile_swap_interrupted(env: Env) -> tuple[dict[str, bytes], dict[str, by
 
     def flaky(src: Any, dst: Any) -> None:
         calls.append(dst)
-        if len(calls) == 7:  # the parts are moved aside, then two new ones are in
+        if len(calls) == 3:  # two new parts are in (each replaced its old one in place)
             raise OSError(errno.EIO, "Input/output error")
         real(src, dst)
 
@@ -693,6 +694,109 @@ def shapefile_swap_interrupted(env: Env) -> tuple[dict[str, bytes], dict[str, by
         write_layer(simple_places(["other", "names", "in", "it"]), folder / "p.shp")
     env.mp.undo()
     return before, snapshot(folder)
+
+
+def shapefile_rewrite_watched(env: Env) -> dict[str, Any]:
+    """Rewrite a shapefile, noting at each rename whether every part is there."""
+    folder = env.tmp / "out"
+    folder.mkdir()
+    write_layer(simple_places(), folder / "p.shp")
+    (folder / "p.qix").write_bytes(b"stale spatial index")
+    parts = [folder / f"p{ext}" for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg")]
+    real, seen = os.replace, []
+
+    def watch(src: Any, dst: Any) -> None:
+        seen.append((Path(dst).name, all(p.exists() for p in parts)))
+        real(src, dst)
+
+    env.mp.setattr(os, "replace", watch)
+    write_layer(simple_places(["other", "names", "in", "it"]), folder / "p.shp")
+    env.mp.undo()
+    return {"seen": seen, "left": sorted(p.name for p in folder.iterdir()),
+            "names": list(bk.read_layer(folder / "p.shp")["name"])}
+
+
+def check_rewrite_watched(r):
+    assert [name for name, _ in r["seen"][:5]] == ["p.shp", "p.shx", "p.dbf", "p.cpg", "p.prj"]
+    assert all(present for _, present in r["seen"])  # no part ever missing
+    assert r["left"] == ["p.cpg", "p.dbf", "p.prj", "p.shp", "p.shx"]  # the stale .qix gone
+    assert r["names"] == ["other", "names", "in", "it"]
+
+
+KILLED_SAVE = """
+import os, pathlib, signal, sys
+from borderkit._atomic import atomic_path, temp_dir
+target = pathlib.Path(sys.argv[1])
+temp_dir(target.with_suffix(".shp"))  # a shapefile's temporary folder
+with atomic_path(target) as tmp:
+    tmp.write_bytes(b"half a GeoPackage")
+    pathlib.Path(str(tmp) + "-journal").write_bytes(b"SQLite journal")
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+NEXT_SAVE = """
+import sys, geopandas as gpd, shapely, borderkit as bk
+g = gpd.GeoDataFrame({"name": ["new"]}, geometry=[shapely.Point(70, 38)], crs=4326)
+bk.write_layer(g, sys.argv[1])
+bk.write_layer(g, sys.argv[2])
+"""
+
+
+def killed_save_then_next(env: Env) -> dict[str, Any]:
+    import signal
+    import subprocess
+    import sys
+
+    folder = env.tmp / "out"
+    folder.mkdir()
+    target = folder / "p.gpkg"
+    write_layer(simple_places(), target)
+    killed = subprocess.run([sys.executable, "-c", KILLED_SAVE, str(target)], timeout=120)
+    assert killed.returncode == -signal.SIGKILL
+    after_kill = sorted(p.name for p in folder.iterdir())
+    subprocess.run([sys.executable, "-c", NEXT_SAVE, str(target), str(folder / "p.shp")],
+                   timeout=120, check=True)
+    return {"after_kill": after_kill, "after_next": sorted(p.name for p in folder.iterdir())}
+
+
+def check_killed_save(r):
+    left = r["after_kill"]
+    assert len(left) == 4 and "p.gpkg" in left
+    assert sum(n.endswith(".part.gpkg") for n in left) == 1
+    assert sum(n.endswith(".part.gpkg-journal") for n in left) == 1
+    assert sum(n.startswith(".p.shp.") and n.endswith(".part") for n in left) == 1
+    assert r["after_next"] == ["p.cpg", "p.dbf", "p.gpkg", "p.prj", "p.shp", "p.shx"]
+
+
+HOSTILE_NAMES = ['=HYPERLINK("http://evil.example","x")', "\x1b]0;owned\x07\x9b2J", "@SUM(1)",
+                 "\u202eevil", "-12.5"]
+
+
+def cli_outputs(env: Env) -> dict[str, str]:
+    from click.testing import CliRunner
+
+    from borderkit import cli
+
+    src = write_layer(simple_places(HOSTILE_NAMES[:4]).iloc[:4], env.tmp / "hostile.geojson")
+    out = {}
+    for fmt in ("table", "csv", "geojson"):
+        got = CliRunner().invoke(cli.cli, ["within", str(src), "--border", "AFG-TJK",
+                                           "--km", "2000", "--format", fmt])
+        assert got.exit_code == 0, got.output
+        out[fmt] = got.stdout
+    return out
+
+
+def check_cli_outputs(out):
+    for fmt, text in out.items():
+        bad = [c for c in text if (ord(c) < 32 and c != "\n") or 0x7F <= ord(c) <= 0x9F
+               or 0x202A <= ord(c) <= 0x202E]
+        assert not bad, (fmt, bad)
+    assert "\\x1b]0;owned\\x07\\x9b2J" in out["table"] and "\\u202eevil" in out["table"]
+    rows = out["csv"].splitlines()
+    assert rows[1].startswith('"\'=HYPERLINK(') and rows[3].startswith("'@SUM(1),")
+    assert rows[2].startswith("\\x1b]0;owned")
+    names = [f["properties"]["name"] for f in json.loads(out["geojson"])["features"]]
+    assert names == HOSTILE_NAMES[:4]  # JSON: escaped on screen, the same data once parsed
 
 
 def check_same(r):
@@ -921,6 +1025,82 @@ CASES: list[Case] = [
          "SpecError (before: ZeroDivisionError in the page builder)",
          lambda env: bk.brief_map(base_spec(width=0)),
          Raises(SpecError, "width must be a whole number of CSS pixels from 16 to 10000")),
+    # ---- spec files and the command line (issue 16): bounded, paths kept in the spec's folder
+    Case("spec-yaml-billion-laughs", "spec files",
+         "a YAML spec of nine lines, each repeating the line above nine times through aliases",
+         "SpecError at the alias that brings the repeated values past 10,000 (before: 4.5 GB "
+         "after 60 s)",
+         lambda env: S.read_spec_text(env.tmp, "b.yaml", S.billion_laughs_yaml()),
+         Raises(SpecError, r"^b\.yaml, line 6: the alias \*d brings the values repeated by "
+                           r"aliases \(\*name\) to more than 10,000")),
+    Case("spec-yaml-alias-loop", "spec files", "`layers: &x [*x]` (a list that holds itself)",
+         "SpecError naming the alias and the line (before: RecursionError)",
+         lambda env: S.read_spec_text(env.tmp, "b.yaml", S.looping_alias_yaml()),
+         Raises(SpecError, r"^b\.yaml, line 2: the alias \*x is inside the node &x it repeats")),
+    Case("spec-deep-toml", "spec files", "TOML nested 5,000 levels: `bounds = [[[[...]]]]`",
+         "SpecError: nested more than 16 levels, with the line (before: RecursionError)",
+         lambda env: S.read_spec_text(env.tmp, "b.toml", S.deep_toml()),
+         Raises(SpecError, r"^b\.toml, line 2: tables and lists are nested more than 16 levels")),
+    Case("spec-deep-toml-dotted-key", "spec files", "a TOML dotted key of 20,000 parts (40 KB)",
+         "SpecError with the line, found on the text (before: 13 s in tomllib, then 1 GB)",
+         lambda env: S.read_spec_text(env.tmp, "b.toml", S.long_dotted_key_toml()),
+         Raises(SpecError, r"^b\.toml, line 2: tables and lists are nested more than 16 levels")),
+    Case("spec-deep-yaml", "spec files", "YAML nested 5,000 levels (flow `[[[[...]]]]`; "
+         "block indentation: 1,000 levels)",
+         "SpecError with the line (before: RecursionError)",
+         lambda env: S.read_spec_text(env.tmp, "b.yaml", S.deep_yaml()),
+         Raises(SpecError, r"^b\.yaml, line 2: tables and lists are nested more than 16 levels")),
+    Case("spec-400-digit-integer", "spec files", "`width = 999...9` (400 digits), also in "
+         "`bounds` and `radii_km`, TOML or YAML",
+         "SpecError naming the key and the line (before: OverflowError)",
+         lambda env: S.read_spec_text(env.tmp, "b.toml", S.huge_integer_toml()),
+         Raises(SpecError, r"^b\.toml, line 2: width: a whole number of 400 digits; numbers in "
+                           "a spec file have at most 15 digits")),
+    Case("spec-5000-digit-integer", "spec files", "a 5,000-digit number (more than int() reads)",
+         "SpecError with the line (before: ValueError)",
+         lambda env: S.read_spec_text(env.tmp, "b.toml", S.huge_integer_toml(5_000)),
+         Raises(SpecError, r"^b\.toml, line 2: a whole number of 5000 digits")),
+    Case("spec-absolute-path", "spec files", '`data = "/etc/shadow"`',
+         "SpecError: outside the spec file's folder, refused before the file is looked at "
+         "(before: its first line in the error)",
+         lambda env: S.read_spec_text(env.tmp, "b.toml", S.layer_spec("/etc/shadow")),
+         Raises(SpecError, r"^b\.toml, line 4: layers\[0\]\.data: '/etc/shadow' is outside the "
+                           r"spec file's folder .*--allow-outside")),
+    Case("spec-path-leaves-folder", "spec files", '`data = "../sites.csv"`, or a `~` path',
+         "SpecError: outside the spec file's folder",
+         lambda env: S.read_spec_text(env.tmp, "b.toml", S.layer_spec("../sites.csv")),
+         Raises(SpecError, r"'\.\./sites\.csv' is outside the spec file's folder")),
+    Case("spec-path-symlink-out", "spec files",
+         "a layer file in the spec's folder that is a symbolic link to a file outside",
+         "SpecError: outside the spec file's folder",
+         lambda env: S.outside_via_link(env.tmp),
+         Raises(SpecError, r"'sites\.csv' is outside the spec file's folder")),
+    Case("spec-allow-outside", "spec files", "the symbolic link with "
+         "`read_spec(..., allow_outside=True)` (`borderkit map --allow-outside`)",
+         "read", lambda env: S.outside_via_link(env.tmp, allow_outside=True),
+         Gives(lambda spec: len(spec.resolve().layers[0].frame) == 1 or pytest.fail("not read"))),
+    Case("spec-layer-content-hidden", "spec files",
+         "a spec layer that is a copy of /etc/shadow named `.csv` (also `.kml`, `.geojson`, "
+         "binary)",
+         "the loader's error class, naming the path and the kind of problem, never the content "
+         "(before: the first line as a column name)",
+         lambda env: S.resolve_with_layer_file(env.tmp, "shadow.csv", S.SECRET * 3),
+         Raises(DataError, r"^(?!.*S3CRET)layers\[0\]: cannot read '.*shadow\.csv': its columns "
+                           r"or values do not make a layer \(DataError\)\. Errors from spec files "
+                           "do not show file content")),
+    Case("spec-tiles-page-fetches", "spec files", '`tiles = "OpenStreetMap.Mapnik"` with '
+         "`borderkit map` (and `demo`)",
+         "the page is written, and one stderr line says it is not offline and names the tile "
+         "host",
+         lambda env: S.map_with_tiles(env.tmp),
+         Gives(lambda r: r.exit_code == 0 and "is not offline: it fetches map tiles from "
+               "tile.openstreetmap.org when opened" in r.stderr or pytest.fail(r.stderr))),
+    Case("cli-negative-coordinate", "spec files", "`borderkit distance -70.1,38 0,0`",
+         "usage error (exit 2) saying to put `--` before the coordinate or write `70.1S,38E`",
+         lambda env: S.run_cli("distance", "-70.1,38", "0,0"),
+         Gives(lambda r: r.exit_code == 2 and "put -- before it, after every option (borderkit "
+               "distance [OPTIONS] -- -70.1,38 ...), or write the hemisphere letter instead of "
+               "the minus sign ('70.1S,38E')" in r.stderr or pytest.fail(r.stderr))),
     # ---- writing: previous output intact, no temp files
     Case("fail-html-save", "writing",
          "`BriefMap.save` over an existing page: a render exception, a full disk on write and on "
@@ -965,6 +1145,27 @@ CASES: list[Case] = [
          "ExportError; every part put back: the old .shp, .shx, .dbf, .prj and .cpg, whole "
          "(before the fix: a new .shp next to an old .dbf)",
          shapefile_swap_interrupted, Gives(check_same)),
+    Case("shapefile-rewrite-concurrent-reader", "writing",
+         "rewriting a shapefile that another program may be reading; a stale `.qix` beside it",
+         "each new part replaces its old one in one rename (.shp, .shx, .dbf, .cpg, .prj, the "
+         "order GDAL opens them), so no part is ever missing (before: 21 of 480 concurrent "
+         "reads failed, some with a raw FileNotFoundError or a false 'no .prj'); the stale "
+         "`.qix` removed. Limit, in the docstring: a reader that opens the parts while they are "
+         "swapped can still mix versions; use GeoPackage for files read while written",
+         shapefile_rewrite_watched, Gives(check_rewrite_watched)),
+    Case("save-killed-leftovers-swept", "writing",
+         "a save SIGKILLed mid-write (a `.part.gpkg`, its `-journal`, a shapefile temp folder "
+         "left), then the next save to the same place",
+         "the next save removes the three leftovers (ours by exact name, their process gone, "
+         "older than the saving process) and writes the file",
+         killed_save_then_next, Gives(check_killed_save)),
+    Case("cli-hostile-names-on-terminal", "writing",
+         "`borderkit within --format table|csv|geojson` of places named `=HYPERLINK(...)`, "
+         "`\\x1b]0;owned\\x07\\x9b2J` (ESC/OSC/CSI), `@SUM(1)`, `\\u202eevil`",
+         "no control character reaches the terminal: shown as `\\x1b`, `\\u202e` "
+         "(GeoJSON: JSON escapes, the same data once parsed); CSV cells that start like a "
+         "formula get a leading `'` (`--csv-formulas raw` to keep them)",
+         cli_outputs, Gives(check_cli_outputs)),
     Case("write-layers-one-fails", "writing",
          "`write_layers` to GeoJSON + GeoPackage + KML when the GeoPackage writer crashes",
          "ExportError whose `.report` lists what was written and the one failure; the old "

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -97,6 +98,31 @@ def _border_ids() -> str:
     return f"; border ids: {', '.join(ids)}"
 
 
+_DEG = r"(\d+(?:\.\d*)?|\.\d+)"
+_LATLON = re.compile(rf"^\s*(-?){_DEG}\s*,\s*(-?){_DEG}\s*$")
+
+
+def _explain_negative_number(err: click.exceptions.NoSuchOption,
+                             argv: list[str]) -> click.exceptions.NoSuchOption:
+    """*err*, or for "No such option '-7'" one that says a negative coordinate needs ``--``."""
+    name = err.option_name
+    if not re.match(r"^-[\d.]", name):
+        return err
+    token = next((a for a in argv if a.startswith(name)), name)
+    command = f"borderkit {argv[0]} " if argv else "borderkit COMMAND "
+    m = _LATLON.match(token)
+    if m:
+        plain = (f"{m.group(2)}{'S' if m.group(1) else 'N'},"
+                 f"{m.group(4)}{'W' if m.group(3) else 'E'}")
+    else:
+        plain = "38.5S,70.1W"
+    return click.exceptions.NoSuchOption(name, ctx=err.ctx, message=(
+        f"No such option {name!r}. A negative coordinate such as {token!r} looks like an "
+        f"option: put -- before it, after every option ({command}[OPTIONS] -- {token} ...), "
+        f"or write the hemisphere letter instead of the minus sign ({plain!r})"
+    ))
+
+
 def _show_warning(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
     _err(f"warning: {message}")
 
@@ -106,11 +132,14 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         debug = bool(ctx.params.get("debug"))
+        argv = [*getattr(ctx, "_protected_args", []), *ctx.args]  # before click consumes them
         with warnings.catch_warnings():
             if not debug:
                 warnings.showwarning = _show_warning
             try:
                 return super().invoke(ctx)
+            except click.exceptions.NoSuchOption as err:
+                raise _explain_negative_number(err, argv) from None
             except (click.exceptions.ClickException, click.exceptions.Exit,
                     click.exceptions.Abort):
                 raise

@@ -32,15 +32,20 @@ from ._common import EXIT_DATA, _distance_columns, _err, _one_row_frame
               help="Also a print map, .png/.svg/.pdf by extension (repeatable).")
 @click.option("--dpi", type=click.IntRange(50, 1200), default=300, show_default=True,
               help="Resolution of static PNG output.")
+@click.option("--allow-outside", is_flag=True,
+              help="Let the spec file's layer paths point outside its folder.")
 def map_cmd(spec_file: Path | None, preset: str | None, output: Path | None,
-            png: Path | None, static_paths: tuple[Path, ...], dpi: int) -> None:
+            png: Path | None, static_paths: tuple[Path, ...], dpi: int,
+            allow_outside: bool) -> None:
     """Render a brief map from SPEC_FILE (TOML) or --preset.
 
     The spec file format is in docs/cli.md; examples/brief.toml is a full example.
+    A spec file reads layer files only from its own folder and below, unless
+    --allow-outside is given.
     """
     if (spec_file is None) == (preset is None):
         raise click.UsageError("give either a SPEC_FILE or --preset NAME (not both)")
-    spec = _load_spec(spec_file, preset)
+    spec = _load_spec(spec_file, preset, allow_outside=allow_outside)
     from .. import maps as _maps
 
     bmap = _maps.brief_map(spec)
@@ -49,6 +54,7 @@ def map_cmd(spec_file: Path | None, preset: str | None, output: Path | None,
     else:
         bmap.save(output)
         _err(f"wrote {output}")
+    _note_tiles(spec, output)
     for path in static_paths:
         from .. import static as _static
 
@@ -61,7 +67,7 @@ def map_cmd(spec_file: Path | None, preset: str | None, output: Path | None,
         _err(f"wrote {png}")
 
 
-def _load_spec(spec_file: Path | None, preset: str | None) -> Any:
+def _load_spec(spec_file: Path | None, preset: str | None, *, allow_outside: bool) -> Any:
     if preset is not None:
         from .. import presets
 
@@ -69,7 +75,24 @@ def _load_spec(spec_file: Path | None, preset: str | None) -> Any:
     from .._specfile import read_spec
 
     assert spec_file is not None
-    return read_spec(spec_file)
+    return read_spec(spec_file, allow_outside=allow_outside)
+
+
+def _note_tiles(spec: Any, page: Path | None) -> None:
+    """One stderr line when the page fetches web tiles (the spec's ``tiles``): it is not offline."""
+    spec = getattr(spec, "spec", spec)  # a ResolvedSpec carries its BriefSpec
+    tiles = getattr(spec, "tiles", None)
+    if not tiles:
+        return
+    from urllib.parse import urlsplit
+
+    from ..maps._panels import _tiles
+
+    url = str(_tiles(tiles)[0]["url"])
+    host = urlsplit(url).netloc or url
+    _err(f"note: {page or 'the page'} is not offline: it fetches map tiles from {host} "
+         f"when opened (tiles = {str(getattr(tiles, 'name', tiles))!r}); "
+         "remove `tiles` for a page that needs no network")
 
 
 @dataclass
@@ -117,6 +140,7 @@ def _demo_steps(out_dir: Path, state: dict[str, Any]) -> list[_Step]:
     def html() -> None:
         state["map"] = _maps.brief_map(state["spec"])
         state["map"].save(out_dir / "brief.html")
+        _note_tiles(state["spec"], out_dir / "brief.html")
 
     def static(name: str) -> Callable[[], None]:
         return lambda: _static.render_static(state["spec"], out_dir / name, dpi=300)

@@ -14,7 +14,8 @@ Policies (documented in ``docs/bad_inputs.md``):
 
 * the format is detected from the content, not only the file name;
 * local files only: URLs and inline JSON/XML text are refused;
-* files over ``max_bytes`` (default 50 MB) are refused before reading;
+* files over ``max_bytes`` (default 50 MB) are refused before reading; a pipe
+  or ``/dev/stdin`` is read once, into a buffer of at most ``max_bytes``;
 * several layers (GeoPackage layers, KML folders) and no ``layer=``: an error
   lists them; ``layer="*"`` loads all with a ``layer`` column;
 * null or empty geometries and CSV rows with a blank coordinate are dropped and
@@ -55,6 +56,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -62,9 +64,9 @@ from typing import TYPE_CHECKING, Any
 
 from .._coords import parse_coordinate
 from .._validate import WGS84
-from ..errors import BorderkitWarning, CRSError, DataError, ExportError
+from ..errors import BorderkitWarning, CRSError, DataError, ExportError, FileFormatError
 from ._format import _LAYER_COL, _REF, _UNCLOSED, Format, Raw, ReadRequest
-from ._paths import _check_readable, _check_size, _local_path
+from ._paths import _check_readable, _check_size, _local_path, _read_stream
 from ._registry import (
     _EXT_FORMAT,
     _SEVERAL_LAYERS,
@@ -99,15 +101,30 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 # ----------------------------------------------------------------------------- read_layer
 
 
-def _open(path: Any, layer: Any, max_bytes: int | None) -> tuple[Path, Format]:
-    """The local file and its format; refused before reading when it is over *max_bytes*."""
+def _open(path: Any, layer: Any, max_bytes: int | None) -> tuple[Path, Format, bytes | None]:
+    """The local file, its format, and its content if it is a pipe or device.
+
+    A regular file over *max_bytes* is refused before reading. A pipe (or
+    ``/dev/stdin``, a device) has no size: it is read once into a buffer of at
+    most *max_bytes*, and both the format detection and the reader use that
+    buffer, so nothing read while sniffing is lost.
+    """
     p = _local_path(path)
     _check_readable(p)
     if layer is not None and not isinstance(layer, str):
         raise DataError(f"layer must be a layer name or '*', not {layer!r}")
-    fmt = _detect(p, FORMATS)
-    _check_size(p, fmt.size(p) if fmt.size is not None else p.stat().st_size, max_bytes)
-    return p, fmt
+    if stat.S_ISREG(p.stat().st_mode):
+        fmt = _detect(p, FORMATS)
+        _check_size(p, fmt.size(p) if fmt.size is not None else p.stat().st_size, max_bytes)
+        return p, fmt, None
+    data = _read_stream(p, max_bytes)
+    fmt = _detect(p, FORMATS, data)
+    if fmt.needs_file:
+        raise FileFormatError(
+            f"{str(p)!r} is a pipe or device, not a regular file, and its content is "
+            f"{fmt.name}, which can only be read from a file; save it to a file first"
+        )
+    return p, fmt, data
 
 
 def _select(names: list[str], layer: str | None, p: Path) -> list[str]:
@@ -162,6 +179,12 @@ def _finish_layer(
         done.insert(0, _LAYER_COL, name or request.path.stem)
         done[_REF] = [f"layer {name!r} {r}" for r in done[_REF]]
     return done, finisher.repair_kinds, len(gdf)
+
+
+def _range_index(n: int) -> Any:
+    import pandas as pd
+
+    return pd.RangeIndex(n)
 
 
 def _stack(frames: list[Any]) -> Any:
@@ -227,7 +250,8 @@ def read_layer(
         Text encoding for CSV/GeoJSON (default UTF-8) and for a shapefile
         without ``.cpg`` (default: the .dbf code page, else UTF-8 if it decodes).
     max_bytes : int or None, default 50 MB
-        Refuse larger files before reading any of them; None for no limit.
+        Refuse larger files before reading any of them; None for no limit. A
+        pipe or ``/dev/stdin`` is read up to this size and refused beyond it.
 
     Returns
     -------
@@ -264,7 +288,7 @@ def read_layer(
     >>> gdf.crs.to_epsg()
     4326
     """
-    p, fmt = _open(path, layer, max_bytes)
+    p, fmt, data = _open(path, layer, max_bytes)
     report = LoadReport(source=str(p), format=fmt.name, layer=layer)
     ext_fmt = _EXT_FORMAT.get(p.suffix.lower())
     if ext_fmt is not None and ext_fmt != fmt.name:
@@ -286,6 +310,7 @@ def read_layer(
         coords=coords,
         crs=crs,
         strict=strict,
+        data=data,
     )
     # the readers and swap_check count their warnings' stacklevel from read_layer: call them here
     raw = fmt.read(request)
@@ -298,7 +323,9 @@ def read_layer(
         gdf = _Finisher(request.source, report, strict).swap_check(gdf, region)
     report.n_read = sum(d[2] for d in done)
     report.n_loaded = len(gdf)
-    gdf = gdf.drop(columns=[_REF, _UNCLOSED]).reset_index(drop=True)
+    gdf = gdf.drop(columns=[_REF, _UNCLOSED])
+    if not gdf.index.equals(_range_index(len(gdf))):  # (each copy costs time per column)
+        gdf = gdf.reset_index(drop=True)
     _announce(report, kinds)
     gdf.attrs[_REPORT_KEY] = report
     log.info("read %s", report)

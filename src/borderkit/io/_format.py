@@ -43,7 +43,9 @@ class ReadRequest:
 
     ``source`` is how messages name the file (its quoted path); a reader may
     make it more precise (a KMZ adds the name of the KML inside). Notes for the
-    caller go in ``report.notes``.
+    caller go in ``report.notes``. ``data`` holds the whole content when the
+    path is not a regular file (a pipe, ``/dev/stdin``): it was read once,
+    within ``max_bytes``, and readers take it from :meth:`content`.
     """
 
     path: Path
@@ -56,6 +58,11 @@ class ReadRequest:
     coords: str | None = None
     crs: Any = None
     strict: bool = False
+    data: bytes | None = None
+
+    def content(self) -> bytes:
+        """The file's bytes: the buffer read from a pipe, else the file read now."""
+        return self.data if self.data is not None else self.path.read_bytes()
 
 
 class TextRule(Protocol):
@@ -106,6 +113,9 @@ class Format:
         It can store a NUL character in text.
     check_text : TextRule, optional
         Further limits on text (XML characters, DBF sizes).
+    needs_file : bool
+        It is read from a regular file only (a database, or several files), not
+        from a pipe.
     """
 
     name: str
@@ -123,6 +133,7 @@ class Format:
     encodings: bool = False
     nul_ok: bool = False
     check_text: TextRule | None = None
+    needs_file: bool = False
 
 
 def _name_column(columns: Iterable[Any]) -> Any:

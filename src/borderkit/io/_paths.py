@@ -66,6 +66,28 @@ def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB"
 
 
+def _read_stream(p: Path, max_bytes: int | None) -> bytes:
+    """All of a pipe or device at *p*, refused as soon as it gives more than *max_bytes*.
+
+    A pipe, ``/dev/stdin`` or a device reports size 0, so its size is known only
+    by reading it; at most ``max_bytes + 1`` bytes are read and kept.
+    """
+    buf = bytearray()
+    with open(p, "rb") as fh:
+        while True:
+            want = 1 << 20 if max_bytes is None else min(1 << 20, max_bytes + 1 - len(buf))
+            chunk = fh.read(want)
+            if not chunk:
+                return bytes(buf)
+            buf += chunk
+            if max_bytes is not None and len(buf) > max_bytes:
+                raise FileFormatError(
+                    f"{str(p)!r} is a pipe or device, not a regular file, and it gave more "
+                    f"than {_mb(max_bytes)} (max_bytes); reading stopped there. If you mean "
+                    "it, pass a larger max_bytes (or None), or save the data to a file first"
+                )
+
+
 def _check_size(p: Path, size: int, max_bytes: int | None) -> None:
     if max_bytes is not None and size > max_bytes:
         raise FileFormatError(

@@ -25,6 +25,7 @@ from ..errors import (
     SwappedCoordinatesWarning,
 )
 from ._antimeridian import _crosses_antimeridian, _split_antimeridian
+from ._crossings import count_crossings
 from ._format import _REF, _UNCLOSED
 from ._geometry import _area_m2
 from ._report import LoadReport
@@ -58,6 +59,23 @@ def _bbox_of(region: Any) -> tuple[float, float, float, float]:
     )
 
 
+#: self-crossings all invalid geometries of one layer may have together and still be repaired
+#: (shapely.make_valid takes about 1 s and 75 MB for 20,000)
+MAX_CROSSINGS = 20_000
+#: edge pairs with overlapping boxes the crossing count may test per layer (about 1 s)
+MAX_EDGE_PAIRS = 20_000_000
+
+
+def _with_crs(gdf: Any, crs: Any) -> Any:
+    """*gdf* (owned by the finisher) labelled with *crs*, in place.
+
+    In place, because a copy of a frame costs time per column: 20,000 CSV
+    columns made every copy take a second.
+    """
+    gdf.set_crs(crs, allow_override=True, inplace=True)
+    return gdf
+
+
 def _fraction_inside(pts: np.ndarray, bbox: tuple[float, float, float, float]) -> float:
     if not len(pts):
         return 1.0
@@ -80,6 +98,8 @@ class _Finisher:
         self.report = report
         self.strict = strict
         self.repair_kinds: list[str] = []
+        self.crossings_left = MAX_CROSSINGS
+        self.pairs_left = MAX_EDGE_PAIRS
 
     def refuse(self, ref: str, problem: str) -> GeometryError:
         return GeometryError(
@@ -115,13 +135,13 @@ class _Finisher:
                     f"crs={crs!r} was passed; drop crs= (or fix the file)"
                 )
             self.report.source_crs = want.to_string()
-            return gdf.set_crs(want, allow_override=True)
+            return _with_crs(gdf, want)
         if stated is not None:
             self.report.source_crs = pyproj.CRS(stated).to_string()
-            return gdf.set_crs(stated, allow_override=True)
+            return _with_crs(gdf, stated)
         if default is not None:
             self.report.source_crs = default
-            return gdf.set_crs(default, allow_override=True)
+            return _with_crs(gdf, default)
         raise CRSError(
             f"{self.source} has no CRS (for a shapefile: no .prj file); pass crs='EPSG:4326' "
             "if the values are longitude/latitude degrees, or the projected CRS they are in "
@@ -184,7 +204,7 @@ class _Finisher:
             return gdf
         z = shapely.get_coordinates(geoms[has_z], include_z=True)[:, 2]
         z = z[np.isfinite(z)]
-        gdf = gdf.set_geometry(shapely.force_2d(geoms), crs=gdf.crs)
+        gdf.set_geometry(shapely.force_2d(geoms), crs=gdf.crs, inplace=True)
         if len(z) and np.any(z != 0):
             note = (
                 f"dropped the Z values (elevations {z.min():g} to {z.max():g}) of "
@@ -214,7 +234,7 @@ class _Finisher:
         collapsed = np.zeros(len(geoms), dtype=bool)
         for i, g in enumerate(geoms):
             geoms[i], collapsed[i] = self.repair(g, refs[i], unclosed[i])
-        gdf = gdf.set_geometry(geoms, crs=gdf.crs)
+        gdf.set_geometry(geoms, crs=gdf.crs, inplace=True)
         return self.drop(gdf, collapsed, "collapsed to nothing when repaired (zero area)")
 
     def repair(self, g: Any, ref: str, unclosed: bool) -> tuple[Any, bool]:
@@ -255,6 +275,7 @@ class _Finisher:
         reason = shapely.is_valid_reason(g)
         if self.strict:
             raise self.refuse(ref, f"invalid geometry ({reason})")
+        self.check_cost(g, ref)
         polygonal = g.geom_type in ("Polygon", "MultiPolygon")
         fixed = (
             shapely.make_valid(g, method="structure", keep_collapsed=not polygonal)
@@ -263,6 +284,27 @@ class _Finisher:
         )
         self.repaired(ref, f"invalid geometry: {reason}", "shapely.make_valid", g, fixed)
         return fixed
+
+    def check_cost(self, g: Any, ref: str) -> None:
+        """Refuse to repair what would take minutes and gigabytes (edges crossing many times)."""
+        count, pairs, finished = count_crossings(g, self.crossings_left, self.pairs_left)
+        if not finished:
+            many = (
+                f"its edges cross each other at more than {self.crossings_left:,} places"
+                if count > self.crossings_left
+                else "it has so many long edges overlapping each other that even counting "
+                "their crossings would take too long"
+            )
+            before = "" if self.crossings_left == MAX_CROSSINGS else " (with the ones before it)"
+            raise GeometryError(
+                f"{self.source} {ref}: the geometry is invalid and {many}{before}; repairing "
+                f"it (shapely.make_valid) would take minutes and gigabytes, so borderkit "
+                f"refuses it (the limit is {MAX_CROSSINGS:,} crossings per layer). Fix the "
+                "shape where it was drawn (a star or scribble of crossing edges is rarely "
+                "meant), or simplify it first"
+            )
+        self.crossings_left -= count
+        self.pairs_left -= pairs
 
     def swap_check(self, gdf: Any, region: Any) -> Any:
         import shapely
@@ -314,7 +356,7 @@ class _Finisher:
             gdf = gdf.to_crs(WGS84)
             self.finite(gdf)
         else:
-            gdf = gdf.set_crs(WGS84, allow_override=True)
+            gdf = _with_crs(gdf, WGS84)
         self.in_range(gdf)
         gdf = self.geometry(gdf)
         kinds = sorted(set(gdf.geometry.geom_type.dropna()))

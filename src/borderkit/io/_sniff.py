@@ -16,10 +16,16 @@ from ._format import Format
 _HEAD = 4096
 
 
-def _detect(p: Path, formats: Sequence[Format]) -> Format:
-    """The format of the file at *p*; raises FileFormatError or EncodingError for none."""
-    with open(p, "rb") as fh:
-        head = fh.read(_HEAD)
+def _detect(p: Path, formats: Sequence[Format], data: bytes | None = None) -> Format:
+    """The format of the file at *p* (or of its content *data*, read from a pipe).
+
+    Raises FileFormatError or EncodingError when no format claims it.
+    """
+    if data is not None:
+        head = data[:_HEAD]
+    else:
+        with open(p, "rb") as fh:
+            head = fh.read(_HEAD)
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     for fmt in formats:
         if fmt.sniff is not None and fmt.sniff(head, text, p):

@@ -9,6 +9,7 @@ and refuses NaN coordinates.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -78,13 +79,24 @@ class _GeoJSONGeometry:
             )
         out = []
         for v in pos[:3]:
+            if _long_int(v):
+                raise CoordinateError(
+                    f"{self.ref}: coordinate {v[:20]}... has {len(v)} digits, far outside any "
+                    "longitude or latitude; fix the coordinate"
+                )
             if isinstance(v, bool) or not isinstance(v, int | float):
                 kind = "text" if isinstance(v, str) else type(v).__name__
                 raise CoordinateError(
                     f"{self.ref}: coordinate {v!r:.40} is {kind}, but GeoJSON coordinates are "
                     "numbers; remove the quotes in the file"
                 )
-            out.append(float(v))
+            try:
+                out.append(float(v))
+            except OverflowError as err:  # an integer of hundreds of digits
+                raise CoordinateError(
+                    f"{self.ref}: coordinate {str(v)[:20]}... has {len(str(v))} digits, far "
+                    "outside any longitude or latitude; fix the coordinate"
+                ) from err
         return tuple(out)
 
     def positions(self, seq: Any, depth: str) -> list[tuple[float, ...]]:
@@ -202,11 +214,23 @@ def _check_surrogates(p: Path, text: str, doc: Any) -> None:
         ) from err
 
 
+_LONG_INT = 4000  # digits; Python's int() refuses text over 4,300 digits
+
+
+def _parse_int(text: str) -> int | str:
+    """A JSON integer, or its text when it is too long for int() (kept as text, like CSV)."""
+    return text if len(text) > _LONG_INT else int(text)
+
+
+def _long_int(v: Any) -> bool:
+    return isinstance(v, str) and len(v) > _LONG_INT and v.lstrip("-").isdigit()
+
+
 def _document(p: Path, data: bytes, encoding: str | None) -> dict[str, Any]:
     """The parsed top-level JSON object."""
     text = _decode(p, data, encoding)
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_int=_parse_int)
     except json.JSONDecodeError as err:
         raise _json_error(p, text, err) from err
     except RecursionError as err:
@@ -272,7 +296,7 @@ def read(request: ReadRequest) -> Raw:
     import pandas as pd
 
     p = request.path
-    doc = _document(p, p.read_bytes(), request.encoding)
+    doc = _document(p, request.content(), request.encoding)
     rows, geoms, refs, unclosed = [], [], [], []
     for i, feat in enumerate(_features(p, doc)):
         props, geom, ref, was_unclosed = _feature(p, i, feat)
@@ -291,7 +315,19 @@ def read(request: ReadRequest) -> Raw:
 # ----------------------------------------------------------------------------- writing
 
 
-def _geojson_bytes(gdf: Any) -> bytes:
+def _finite_props(props: dict[str, Any], row: int, target: Path) -> dict[str, Any]:
+    """*props* unchanged; an infinite number (which JSON cannot hold) is refused by name."""
+    for key, value in props.items():
+        if isinstance(value, float) and math.isinf(value):
+            raise DataError(
+                f"cannot write {str(target)!r}: column {key!r} row {row} is {value} (an attribute, "
+                "not a coordinate), which JSON cannot hold; replace it (e.g. with None or a "
+                "large number) or write GPKG or CSV, which keep it"
+            )
+    return props
+
+
+def _geojson_bytes(gdf: Any, target: Path) -> bytes:
     import shapely
 
     geom_col = gdf.geometry.name
@@ -300,7 +336,7 @@ def _geojson_bytes(gdf: Any) -> bytes:
     oriented = shapely.orient_polygons(geoms, exterior_cw=False)
     feats = []
     for i, g in enumerate(oriented):
-        props = {str(c): _plain(gdf[c].iloc[i]) for c in cols}
+        props = _finite_props({str(c): _plain(gdf[c].iloc[i]) for c in cols}, i, target)
         geom = None if g is None or g.is_empty else shapely.geometry.mapping(g)
         feats.append({"type": "Feature", "properties": props, "geometry": geom})
     doc = {"type": "FeatureCollection", "features": feats}
@@ -308,7 +344,7 @@ def _geojson_bytes(gdf: Any) -> bytes:
         return json.dumps(doc, ensure_ascii=False, allow_nan=False, default=str).encode("utf-8")
     except ValueError as err:
         raise CoordinateError(
-            f"cannot write GeoJSON: {err}; NaN/inf coordinates are not allowed"
+            f"cannot write {str(target)!r}: {err}; NaN/inf coordinates are not allowed"
         ) from err
 
 
@@ -316,7 +352,7 @@ def write(layers: Mapping[str, Any], target: Path, encoding: str) -> None:
     """Write the one layer as a FeatureCollection (UTF-8, EPSG:4326)."""
     only = next(iter(layers.values()))
     with atomic_path(target) as tmp:
-        tmp.write_bytes(_geojson_bytes(only))
+        tmp.write_bytes(_geojson_bytes(only, target))
 
 
 FORMAT = Format(

@@ -12,8 +12,10 @@ characters) is refused before writing.
 
 from __future__ import annotations
 
+import io as _stdio
 import logging
 import re
+import warnings
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .._atomic import atomic_path
-from ..errors import CoordinateError, DataError, FileFormatError, GeometryError
+from ..errors import BorderkitWarning, CoordinateError, DataError, FileFormatError, GeometryError
 from ._format import _REF, _UNCLOSED, Format, Raw, ReadRequest, _name_column
 from ._geometry import _collect
 from ._kml_doc import _kml_text, check_text
@@ -67,6 +69,45 @@ _KML_TYPES: dict[str, Callable[[str], Any]] = {
 }
 
 _KML_GEOMS = ("Point", "LineString", "LinearRing", "Polygon", "MultiGeometry", "Model")
+
+#: the reader descends into these; at most MAX_NESTING of them inside each other
+_CONTAINERS = frozenset(("Document", "Folder", "MultiGeometry"))
+MAX_NESTING = 100
+
+
+def _check_nesting(root: Any, source: str) -> None:
+    """Refuse containers nested deeper than MAX_NESTING (counted without recursion)."""
+    stack = [(root, 0)]
+    while stack:
+        elem, depth = stack.pop()
+        if _local(elem.tag) in _CONTAINERS:
+            depth += 1
+            if depth > MAX_NESTING:
+                raise FileFormatError(
+                    f"{source}: the KML nests Folder, Document or MultiGeometry elements more "
+                    f"than {MAX_NESTING} levels deep; borderkit reads at most {MAX_NESTING} "
+                    "levels. Flatten the folders (or the MultiGeometry) and try again"
+                )
+        stack.extend((c, depth) for c in elem)
+
+
+def _network_links(root: Any, source: str, report: Any) -> None:
+    """Report the NetworkLinks, which borderkit does not follow (no network requests)."""
+    hrefs = []
+    for elem in root.iter():
+        if _local(elem.tag) == "NetworkLink":
+            href = next((h.text or "" for h in elem.iter() if _local(h.tag) == "href"), "")
+            hrefs.append(href.strip())
+    if not hrefs:
+        return
+    shown = ", ".join(repr(h[:200]) for h in hrefs[:3]) + (", ..." if len(hrefs) > 3 else "")
+    msg = (
+        f"{source}: skipped {len(hrefs)} NetworkLink(s) to {shown}; borderkit makes no "
+        "network requests and does not follow links: download the linked file and read it"
+    )
+    report.notes.append(msg)
+    # the warning points at read_layer's caller: this <- _parse_kml <- read_kml <- read_layer
+    warnings.warn(msg, BorderkitWarning, stacklevel=5)
 
 
 class _KMLReader:
@@ -237,11 +278,13 @@ def _kml_root(data: bytes, source: str) -> Any:
         raise FileFormatError(f"{source} is not well-formed XML: {err}") from err
 
 
-def _parse_kml(p: Path, data: bytes, source: str) -> Raw:
+def _parse_kml(p: Path, data: bytes, source: str, report: Any) -> Raw:
     import geopandas as gpd
     import pandas as pd
 
     root = _kml_root(data, source)
+    _check_nesting(root, source)
+    _network_links(root, source, report)
     reader = _KMLReader(source)
     reader.read(root, p.stem)
     out: Raw = {}
@@ -264,10 +307,13 @@ def _parse_kml(p: Path, data: bytes, source: str) -> Raw:
     return out
 
 
-def _unpack_kmz(p: Path, max_bytes: int | None) -> tuple[bytes, str]:
-    """The KML inside a KMZ and how messages name it, within *max_bytes* unpacked."""
+def _unpack_kmz(p: Path, max_bytes: int | None, data: bytes | None) -> tuple[bytes, str]:
+    """The KML inside a KMZ and how messages name it, within *max_bytes* unpacked.
+
+    *data* is the KMZ's content when it was read from a pipe (else the file is opened).
+    """
     try:
-        zf = zipfile.ZipFile(p)
+        zf = zipfile.ZipFile(p if data is None else _stdio.BytesIO(data))
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
         raise FileFormatError(f"{str(p)!r} is not a valid KMZ (zip) file: {err}") from err
     with zf:
@@ -309,13 +355,13 @@ def _unpack_kmz(p: Path, max_bytes: int | None) -> tuple[bytes, str]:
 
 def read_kml(request: ReadRequest) -> Raw:
     """Read a KML file: one layer per folder with placemarks."""
-    return _parse_kml(request.path, request.path.read_bytes(), request.source)
+    return _parse_kml(request.path, request.content(), request.source, request.report)
 
 
 def read_kmz(request: ReadRequest) -> Raw:
     """Read the KML inside a KMZ; messages name it (``request.source`` is updated)."""
-    data, request.source = _unpack_kmz(request.path, request.max_bytes)
-    return _parse_kml(request.path, data, request.source)
+    data, request.source = _unpack_kmz(request.path, request.max_bytes, request.data)
+    return _parse_kml(request.path, data, request.source, request.report)
 
 
 # ----------------------------------------------------------------------------- writing

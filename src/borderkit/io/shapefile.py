@@ -69,14 +69,41 @@ _LDID = {
 }
 
 
-def _dbf_text_fields(dbf: Path) -> tuple[int, list[bytes]]:
-    """Return the DBF language driver id and the raw bytes of its non-ASCII text cells."""
-    data = dbf.read_bytes()
+def _dbf_header(dbf: Path, data: bytes, size: int) -> tuple[int, int, int]:
+    """(records, header length, record length) of a .dbf whose first 32 bytes are *data*.
+
+    The record count the header claims must fit in the file (*size* bytes): a
+    damaged header claiming 4 billion records is refused here, before any loop
+    over the records.
+    """
     if len(data) < 32:
         raise FileFormatError(f"{str(dbf)!r} is too short to be a .dbf file")
     nrec = int.from_bytes(data[4:8], "little")
     hlen = int.from_bytes(data[8:10], "little")
     rlen = int.from_bytes(data[10:12], "little")
+    possible = max(size - hlen, 0) // rlen if rlen else 0
+    if nrec > possible:
+        raise FileFormatError(
+            f"{str(dbf)!r}: the .dbf header claims {nrec:,} records, but the file "
+            f"({size:,} bytes, {rlen}-byte records after a {hlen}-byte header) can hold at most "
+            f"{possible:,}; the .dbf is damaged or truncated: export the layer again"
+        )
+    return nrec, hlen, rlen
+
+
+def _check_dbf(p: Path) -> None:
+    """The .dbf header of the shapefile at *p* is consistent with the file's size."""
+    dbf = _sidecar(p, ".dbf")
+    if dbf is None:  # pragma: no cover - checked by _check_parts
+        return
+    with open(dbf, "rb") as fh:
+        _dbf_header(dbf, fh.read(32), os.fstat(fh.fileno()).st_size)
+
+
+def _dbf_text_fields(dbf: Path) -> tuple[int, list[bytes]]:
+    """Return the DBF language driver id and the raw bytes of its non-ASCII text cells."""
+    data = dbf.read_bytes()
+    nrec, hlen, rlen = _dbf_header(dbf, data[:32], len(data))
     ldid = data[29]
     fields = []
     pos, offset = 32, 1  # each record starts with a deletion flag byte
@@ -179,6 +206,7 @@ def read(request: ReadRequest) -> Raw:
     """Read a shapefile through GDAL: one layer, in the CRS of its .prj (none without one)."""
     p, report = request.path, request.report
     _check_parts(p)
+    _check_dbf(p)
     enc = _shapefile_encoding(p, request.encoding, report)
     gdf = _gdal_frame(p, encoding=enc)
     if _sidecar(p, ".prj") is None:
@@ -294,4 +322,5 @@ FORMAT = Format(
     suffix=".shp",
     encodings=True,
     check_text=check_text,
+    needs_file=True,
 )
