@@ -645,3 +645,84 @@ def click_command(steps):
         steps["interactive map"].run()
 
     return both
+
+
+# --------------------------------------------------------------------------- safe output (issue 16)
+
+HOSTILE = ['=HYPERLINK("http://evil.example","x")', "\x1b]0;owned\x07t\x9b2J", "@SUM(1)",
+           "\u202eevil", "-12.5", "tab\there"]
+
+
+@pytest.fixture
+def hostile_points(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    import borderkit as bk
+
+    gdf = gpd.GeoDataFrame(
+        {"name": HOSTILE},
+        geometry=[shapely.Point(71.5 + i * 0.01, 37.5) for i in range(len(HOSTILE))], crs=4326)
+    return bk.write_layer(gdf, tmp_path / "hostile.geojson")
+
+
+def _no_controls(text: str) -> None:
+    bad = [c for c in text if (ord(c) < 32 and c not in "\n") or 0x7F <= ord(c) <= 0x9F
+           or 0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069]
+    assert not bad, bad
+
+
+def test_within_table_and_csv_show_control_characters_escaped(hostile_points):
+    for fmt in ("table", "csv"):
+        got = run("within", str(hostile_points), "--border", "AFG-TJK", "--km", "500",
+                  "--format", fmt)
+        assert got.exit_code == 0, got.output
+        _no_controls(got.stdout)
+        assert "\\x1b]0;owned\\x07t\\x9b2J" in got.stdout and "\\u202eevil" in got.stdout
+        assert "tab\\x09here" in got.stdout
+    rows = list(csv.DictReader(io.StringIO(got.stdout)))
+    assert [r["name"] for r in rows][:3] == [
+        "'" + HOSTILE[0], "\\x1b]0;owned\\x07t\\x9b2J", "'@SUM(1)"]
+    assert rows[4]["name"] == "-12.5"
+
+
+def test_within_geojson_on_stdout_escapes_controls_and_keeps_the_data(hostile_points):
+    got = run("within", str(hostile_points), "--border", "AFG-TJK", "--km", "500")
+    assert got.exit_code == 0
+    _no_controls(got.stdout)
+    names = [f["properties"]["name"] for f in json.loads(got.stdout)["features"]]
+    assert names == HOSTILE  # JSON escapes: the same text once parsed
+
+
+def test_within_csv_file_gets_the_formula_rule_but_keeps_the_text(hostile_points, tmp_path):
+    out = tmp_path / "near.csv"
+    got = run("within", str(hostile_points), "--border", "AFG-TJK", "--km", "500",
+              "--format", "csv", "-o", str(out))
+    assert got.exit_code == 0, got.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [r["name"] for r in rows] == ["'" + HOSTILE[0], *HOSTILE[1:2], "'@SUM(1)",
+                                         *HOSTILE[3:]]
+
+
+def test_csv_formulas_option_raw(tmp_path):
+    import click
+    import pandas as pd
+
+    from borderkit.cli._common import _CSV_FORMULAS, _emit_frame
+
+    @click.command()
+    @_CSV_FORMULAS
+    def emit() -> None:
+        _emit_frame(pd.DataFrame({"name": ["=1+2", "@x"]}), "csv", None)
+
+    assert CliRunner().invoke(emit, []).stdout == "name\n'=1+2\n'@x\n"
+    assert CliRunner().invoke(emit, ["--csv-formulas", "raw"]).stdout == "name\n=1+2\n@x\n"
+    bad = CliRunner().invoke(emit, ["--csv-formulas", "off"])
+    assert bad.exit_code == 2 and "'off' is not one of 'escape', 'raw'" in bad.stderr
+
+
+def test_error_lines_show_control_characters_escaped(capsys):
+    from borderkit.cli._common import _err
+
+    _err("error: 'x\x1b[2J' not found\nhint: \u202eabc")
+    assert capsys.readouterr().err == "error: 'x\\x1b[2J' not found\nhint: \\u202eabc\n"

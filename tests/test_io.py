@@ -517,6 +517,209 @@ def test_region_far_away_is_warned(tmp_path):
         read_layer(path, region=42)
 
 
+# --------------------------------------------------------- safe outputs (writers, issue 16)
+
+FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "@SUM(1)",
+            "-2+3", "\tTAB", "\rCR"]
+
+
+def _points(**cols) -> gpd.GeoDataFrame:
+    n = len(next(iter(cols.values())))
+    return gpd.GeoDataFrame(cols, geometry=[Point(70 + i * 0.01, 38) for i in range(n)],
+                            crs="EPSG:4326")
+
+
+def test_csv_formula_cells_are_neutralised_and_read_back_exactly(tmp_path):
+    names = [*FORMULAS, "-12.5", "'quoted'", "'=already", "plain"]
+    gdf = _points(name=names, score=[-1.5] * len(names), n=[-3] * len(names))
+    gdf["=col"] = "x"
+    text = write_layer(gdf, tmp_path / "f.csv").read_bytes().decode()
+    lines = text.split("\r\n")
+    assert lines[0] == "name,score,n,'=col,lon,lat"
+    assert lines[1].startswith('"\'=HYPERLINK(""http://evil.example"",""x"")",-1.5,-3,x,')
+    assert "'+cmd|' /C calc'!A0" in text and "\n'@SUM(1)," in text and "\n'-2+3," in text
+    assert "\n'\tTAB," in text and "\n\"'\rCR\"," in text
+    assert "\n-12.5," in text and "\n'quoted'," in text and "\n''=already," in text
+    got = quiet_read(tmp_path / "f.csv")
+    assert list(got["name"]) == names and list(got.columns[:4]) == ["name", "score", "n", "=col"]
+    assert list(got["score"]) == [-1.5] * len(names)
+
+
+def test_csv_formulas_raw_and_bad_option(tmp_path):
+    gdf = _points(name=["=1+2", "@x"])
+    text = write_layer(gdf, tmp_path / "r.csv", csv_formulas="raw").read_bytes().decode()
+    assert "\r\n=1+2," in text and "\r\n@x," in text
+    with pytest.raises(DataError, match="csv_formulas must be one of 'escape', 'raw', not 'off'"):
+        write_layer(gdf, tmp_path / "x.geojson", csv_formulas="off")
+    assert not (tmp_path / "x.geojson").exists()
+
+
+@pytest.mark.parametrize(
+    ("cols", "lines", "match"),
+    [
+        ({"Lon": [1.0]}, False, r"column 'Lon' would be read back as the points' lon/lat"),
+        ({" LATITUDE": [1.0]}, False, r"column ' LATITUDE' would be read back"),
+        ({"lng": [1.0]}, False, r"column 'lng'"),
+        ({"wkt": ["x"]}, True, r"column 'wkt' would be read back as coordinates instead of"),
+        ({"Geometry": ["x"]}, True, r"column 'Geometry'"),
+        ({"location": ["x"]}, True, r"column 'location'"),
+        ({"X": [1.0], "y": [2.0]}, True, r"column 'X'"),
+        ({5: [1], "5": [2]}, False, r"the columns 5 and '5' would both be written as '5'"),
+    ],
+    ids=["Lon", "LATITUDE", "lng", "wkt", "Geometry", "location", "x-y", "5-and-'5'"],
+)
+def test_csv_columns_that_would_not_read_back_are_refused(tmp_path, cols, lines, match):
+    geom = shapely.LineString([(70, 38), (71, 38)]) if lines else Point(70, 38)
+    gdf = gpd.GeoDataFrame(pd.DataFrame(cols), geometry=[geom], crs="EPSG:4326")
+    (tmp_path / "c.csv").write_text("old")
+    with pytest.raises(DataError, match=match):
+        write_layer(gdf, tmp_path / "c.csv")
+    assert (tmp_path / "c.csv").read_text() == "old"
+
+
+def test_csv_columns_the_reader_would_not_take_are_kept(tmp_path):
+    pts = _points(x=[1.0], location=["here"], wkt=["text"], longitude_note=["n"])
+    assert list(quiet_read(write_layer(pts, tmp_path / "p.csv")).columns[:4]) == [
+        "x", "location", "wkt", "longitude_note"]
+    line = gpd.GeoDataFrame({"x": [1.0]}, geometry=[shapely.LineString([(70, 38), (71, 38)])],
+                            crs=4326)
+    assert quiet_read(write_layer(line, tmp_path / "l.csv"))["x"].tolist() == [1.0]
+
+
+def test_csv_big_integers_written_and_read_exactly(tmp_path):
+    big = [2**53 + 1, 2**63 - 1, -(2**63)]
+    gdf = _points(id=big, maybe=pd.array([2**53 + 1, None, 7], dtype="Int64"))
+    text = write_layer(gdf, tmp_path / "big.csv").read_bytes().decode()
+    assert "\r\n9007199254740993,9007199254740993," in text
+    assert "\r\n9223372036854775807,," in text and "\r\n-9223372036854775808,7," in text
+    got = quiet_read(tmp_path / "big.csv")
+    assert [int(v) for v in got["id"]] == big
+    assert int(got["maybe"].iloc[0]) == 2**53 + 1 and got["maybe"].isna().iloc[1]
+
+
+@pytest.mark.parametrize("ext", ["kml", "kmz"])
+@pytest.mark.parametrize(
+    ("kwargs", "name", "match"),
+    [
+        ({"layer": "Rings\x01"}, "out", r"the layer \(folder\) name 'Rings\\x01' contains the "
+                                        r"control character '\\x01' \(U\+0001\)"),
+        ({"layer": "Rings\ufffe"}, "out", r"the layer \(folder\) name 'Rings\\ufffe' contains "
+                                          r"the character '\\ufffe' \(U\+FFFE\)"),
+        ({}, "ring\x1b", r"the file name 'ring\\x1b' \(the KML document's name\)"),
+    ],
+    ids=["layer-C0", "layer-FFFE", "file-stem"],
+)
+def test_kml_refuses_text_xml_cannot_hold_and_keeps_the_old_file(tmp_path, ext, kwargs, name,
+                                                                  match):
+    good = _points(name=["ok"])
+    target = tmp_path / f"{name}.{ext}"
+    target.write_bytes(b"previous")
+    with pytest.raises(EncodingError, match=match):
+        write_layer(good, target, **kwargs)
+    assert target.read_bytes() == b"previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
+
+
+def test_kml_checks_every_value_and_folder(tmp_path):
+    target = tmp_path / "rings.kml"
+    cat = _points(name=["ok"], label=pd.Categorical(["50 km\x07"]))
+    with pytest.raises(EncodingError, match=r"column 'label' row 0 \('50 km\\x07'\)"):
+        write_layer(cat, target)
+    with pytest.raises(EncodingError, match=r"the layer \(folder\) name 'b\\x02'"):
+        write_layer({"a": cat.drop(columns="label"), "b\x02": cat.drop(columns="label")},
+                    target)
+    assert not target.exists()
+
+
+def test_shapefile_rewrite_never_leaves_a_part_missing(tmp_path, monkeypatch):
+    target = tmp_path / "p.shp"
+    write_layer(_points(name=["a", "b"]), target)
+    (tmp_path / "p.qix").write_bytes(b"stale index")  # the new file has none: moved away
+    parts = [tmp_path / f"p{ext}" for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg")]
+    real, seen = os.replace, []
+
+    def watch(src, dst):
+        seen.append((Path(dst).name, all(p.exists() for p in parts)))
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", watch)
+    write_layer(_points(name=["c", "d", "e"]), target)
+    monkeypatch.undo()
+    assert [n for n, _ in seen[:5]] == ["p.shp", "p.shx", "p.dbf", "p.cpg", "p.prj"]
+    assert all(ok for _, ok in seen)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in parts)
+    assert list(quiet_read(target)["name"]) == ["c", "d", "e"]
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_stale_temporaries_of_killed_saves_are_swept(tmp_path):
+    from borderkit import _atomic
+
+    dead, old = _dead_pid(), _atomic._STARTED - 60
+    day_old = _atomic.time.time() - 2 * 86_400
+    files = {
+        f".p.csv.{dead}-abcdefgh.part.csv": (old, False),  # killed save: removed
+        f".p.csv.{dead}-abcdefgh.part.csv-journal": (old, False),
+        f".p.csv.{dead}-zzzzzzzz.part": (old, False),  # its temp folder (a directory)
+        ".p.csv.abcdefgh.part.csv": (day_old, False),  # older naming, a day old
+        ".p.csv.abcdefgh.part.csv2": (old, True),  # older naming, recent: kept
+        f".p.csv.{os.getpid()}-abcdefgh.part.csv": (old, True),  # this process: in use
+        f".p.csv.{os.getppid()}-abcdefgh.part.csv": (old, True),  # a running process
+        f".q.csv.{dead}-abcdefgh.part.csv": (old, True),  # another target
+        f".p.csv.{dead}-abcdefgh.partial": (old, True),  # not our pattern
+        "p.csv.part": (old, True),
+    }
+    for name, (mtime, _) in files.items():
+        path = tmp_path / name
+        if name.endswith(".part"):
+            path.mkdir()
+            (path / "p.shp").write_bytes(b"x")
+        else:
+            path.write_bytes(b"x")
+        os.utime(path, (mtime, mtime))
+    write_layer(_points(name=["a"]), tmp_path / "p.csv")
+    left = {p.name for p in tmp_path.iterdir()}
+    assert left == {"p.csv", *(n for n, (_, keep) in files.items() if keep)}
+
+
+def test_a_save_killed_midway_is_cleaned_up_by_the_next_one(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    kill = (
+        "import os, signal, sys, pathlib\n"
+        "from borderkit._atomic import atomic_path, temp_dir\n"
+        "t = pathlib.Path(sys.argv[1])\n"
+        "temp_dir(t.with_suffix('.shp'))\n"
+        "with atomic_path(t) as tmp:\n"
+        "    tmp.write_bytes(b'half')\n"
+        "    pathlib.Path(str(tmp) + '-journal').write_bytes(b'j')\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    target = tmp_path / "p.gpkg"
+    write_layer(_points(name=["old"]), target)
+    got = subprocess.run([sys.executable, "-c", kill, str(target)], timeout=120)
+    assert got.returncode == -signal.SIGKILL
+    assert len(list(tmp_path.iterdir())) == 4  # the file, a temp, its journal, a temp folder
+    save = ("import sys, geopandas as gpd, shapely, borderkit as bk\n"
+            "g = gpd.GeoDataFrame({'name': ['new']}, geometry=[shapely.Point(70, 38)], crs=4326)\n"
+            "bk.write_layer(g, sys.argv[1]); bk.write_layer(g, sys.argv[2])\n")
+    subprocess.run([sys.executable, "-c", save, str(target), str(target.with_suffix(".shp"))],
+                   timeout=120, check=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "p.cpg", "p.dbf", "p.gpkg", "p.prj", "p.shp", "p.shx"]
+    assert list(quiet_read(target)["name"]) == ["new"]
+
+
 # ----------------------------------------------------------------------------- pipes and streams
 
 

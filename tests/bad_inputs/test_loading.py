@@ -314,6 +314,57 @@ def write_kml_with(path: Path, **kwargs: Any) -> None:
     write_layer(frame, path.parent / "out.kml", **kwargs)
 
 
+def kml_keeps_old_file(path: Path, **kwargs: Any) -> None:
+    """Write a good KML, then the bad one (``file=`` renames it); the good file must survive."""
+    target = path.parent / kwargs.pop("file", "out.kml")
+    good = gpd.GeoDataFrame({"name": ["Kulma"]}, geometry=[Point(*F.KULMA)], crs="EPSG:4326")
+    target.write_bytes(b"<kml>previous</kml>")
+    try:
+        write_layer(kwargs.pop("layers", good), target, **kwargs)
+    finally:
+        assert target.read_bytes() == b"<kml>previous</kml>"
+
+
+FORMULA_NAMES = ['=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "@SUM(1)",
+                 "-2+3", "\tTAB", "-12.5", "'=already"]
+
+
+def write_csv_read_back(path: Path, **kwargs: Any) -> gpd.GeoDataFrame:
+    """Write *columns* (lists, keyed by column) as CSV points, read it back, keep the file text."""
+    cols = kwargs.pop("columns")
+    n = len(next(iter(cols.values())))
+    frame = gpd.GeoDataFrame(cols, geometry=[Point(70 + i / 100, 38) for i in range(n)],
+                             crs="EPSG:4326")
+    out = write_layer(frame, path.parent / "out.csv", **kwargs)
+    gdf = read_layer(out)
+    gdf.attrs["csv_text"] = out.read_bytes().decode("utf-8")
+    return gdf
+
+
+def check_formulas_escaped(gdf):
+    text = gdf.attrs["csv_text"]
+    assert text.startswith("name,lon,lat\r\n\"'=HYPERLINK(\"\"http://evil.example\"\",")
+    for cell in ("\r\n'+cmd|' /C calc'!A0,", "\r\n'@SUM(1),", "\r\n'-2+3,", "\r\n'\tTAB,",
+                 "\r\n-12.5,", "\r\n''=already,"):
+        assert cell in text, cell
+    assert list(gdf["name"]) == FORMULA_NAMES  # borderkit reads its own quoting back
+
+
+def check_formulas_raw(gdf):
+    assert "\r\n=HYPERLINK(" not in gdf.attrs["csv_text"]  # quoted: it holds commas
+    assert '\r\n"=HYPERLINK(' in gdf.attrs["csv_text"]
+    assert "\r\n@SUM(1)," in gdf.attrs["csv_text"] and "\r\n-2+3," in gdf.attrs["csv_text"]
+
+
+BIG = [2**53 + 1, 2**63 - 1, -(2**63)]
+
+
+def check_written_big_integers(gdf):
+    text = gdf.attrs["csv_text"]
+    assert "\r\n9007199254740993,70.0,38.0" in text and "\r\n-9223372036854775808," in text
+    assert [int(v) for v in gdf["id"]] == BIG
+
+
 def no_file(folder: Path) -> Path:
     return folder / "does-not-exist.geojson"
 
@@ -1068,6 +1119,110 @@ CASES: list[Case] = [
         Raises(EncodingError, "NUL character"),
         {"name": "Kul\x00ma"},
         write_kml_with,
+    ),
+    Case(
+        "kml-write-layer-name-control",
+        "KML",
+        "writing to KML over a good file with `layer='Rings\\x01'` (a C0 control in the "
+        "folder name)",
+        "EncodingError naming the layer (folder) name and the character U+0001, before "
+        "writing: the good file stays (before: an unparsable file replaced it)",
+        F.empty_file,
+        Raises(EncodingError, r"the layer \(folder\) name 'Rings\\x01' contains the control "
+                              r"character '\\x01' \(U\+0001\)"),
+        {"layer": "Rings\x01"},
+        kml_keeps_old_file,
+    ),
+    Case(
+        "kml-write-fffe-folder-name",
+        "KML",
+        "writing two layers to KML, one named `'b\\ufffe'` (U+FFFE, not a character XML allows)",
+        "EncodingError naming that folder; the old file stays",
+        F.empty_file,
+        Raises(EncodingError, r"the layer \(folder\) name 'b\\ufffe' contains the character "
+                              r"'\\ufffe' \(U\+FFFE\)"),
+        {"layers": {
+            "a": gpd.GeoDataFrame({"name": ["x"]}, geometry=[Point(70, 38)], crs=4326),
+            "b\ufffe": gpd.GeoDataFrame({"name": ["y"]}, geometry=[Point(71, 38)], crs=4326)}},
+        kml_keeps_old_file,
+    ),
+    Case(
+        "kml-write-control-in-file-name",
+        "KML",
+        "writing to `'ring\\x1b.kml'` (the file stem becomes the document's name)",
+        "EncodingError naming the file name; nothing written",
+        F.empty_file,
+        Raises(EncodingError, r"the file name 'ring\\x1b' \(the KML document's name\)"),
+        {"file": "ring\x1b.kml"},
+        kml_keeps_old_file,
+    ),
+    Case(
+        "csv-write-formula-cells",
+        "CSV",
+        "`write_layer` to CSV of names `=HYPERLINK(...)`, `+cmd|' /C calc'!A0`, `@SUM(1)`, "
+        "`-2+3`, a leading tab, `-12.5`, `'=already`",
+        "every formula-like text cell (and column name) gets a leading `'` (OWASP); `-12.5` is "
+        "a number and stays; `'=already` gets one more `'`; read_layer gives the names back "
+        "exactly",
+        F.empty_file,
+        Loads(None, check_formulas_escaped),
+        {"columns": {"name": FORMULA_NAMES}},
+        write_csv_read_back,
+    ),
+    Case(
+        "csv-write-formula-raw",
+        "CSV",
+        "the same with `csv_formulas='raw'`",
+        "written unchanged, for pipelines that need the exact text",
+        F.empty_file,
+        Loads(None, check_formulas_raw),
+        {"columns": {"name": FORMULA_NAMES}, "csv_formulas": "raw"},
+        write_csv_read_back,
+    ),
+    Case(
+        "csv-write-lon-in-other-case",
+        "CSV",
+        "writing points with an attribute column `Lon` (the reader matches `lon` in any case)",
+        "DataError before writing: 'column 'Lon' would be read back as the points' lon/lat'; "
+        "rename it (before: the point moved on read-back)",
+        F.empty_file,
+        Raises(DataError, r"column 'Lon' would be read back as the points' lon/lat"),
+        {"columns": {"Lon": [1.5]}},
+        write_csv_read_back,
+    ),
+    Case(
+        "csv-write-wkt-column",
+        "CSV",
+        "writing lines that have an attribute column `wkt` (or `geometry`, `location`, `x`+`y`)",
+        "DataError before writing: it would be read back as coordinates instead of the "
+        "generated `wkt` column",
+        F.empty_file,
+        Raises(DataError, r"column 'wkt' would be read back as coordinates instead of the wkt"),
+        {"columns": {"wkt": ["text"]}},
+        lambda path, **kw: write_layer(gpd.GeoDataFrame(
+            kw["columns"], geometry=[shapely.LineString([(70, 38), (71, 38)])], crs=4326),
+            path.parent / "lines.csv"),
+    ),
+    Case(
+        "csv-write-int-and-text-column-names",
+        "CSV",
+        "writing columns named `5` (int) and `'5'` (str)",
+        "DataError naming both (before: one was silently lost on read-back)",
+        F.empty_file,
+        Raises(DataError, r"the columns 5 and '5' would both be written as '5'"),
+        {"columns": {5: [1], "5": [2]}},
+        write_csv_read_back,
+    ),
+    Case(
+        "csv-write-big-integers",
+        "CSV",
+        "ids `2**53 + 1`, `2**63 - 1`, `-2**63` written to CSV and read back",
+        "written as their exact digits; read back exactly (Int64), not as float64 "
+        "(before: `9007199254740993` came back as `...992`)",
+        F.empty_file,
+        Loads(None, check_written_big_integers),
+        {"columns": {"id": BIG}},
+        write_csv_read_back,
     ),
     # ---- CSV
     Case(

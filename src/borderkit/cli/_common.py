@@ -7,6 +7,7 @@ Nothing here computes: points are parsed by :mod:`borderkit.io` and looked up in
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,8 @@ def _doc(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _err(text: str) -> None:
-    click.echo(text, err=True)
+    """A message on stderr; control characters from names in it shown escaped (not newlines)."""
+    click.echo("\n".join(_visible(line) for line in text.split("\n")), err=True)
 
 
 @dataclass
@@ -118,19 +120,74 @@ def _fmt(metres: float, units: str | None) -> str:
     return _measure.format_distance(metres, units=(units,) if units else UNITS)
 
 
+# Shown escaped on a terminal: C0 and C1 controls, DEL (ESC/OSC sequences can retitle the
+# window, hide text or write a link), and the bidi overrides and isolates that reorder a line.
+_TERMINAL_BAD = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# The same in JSON text, where C0 controls are already \u escapes.
+_JSON_BAD = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(text: str) -> str:
+    """*text* with each control character written as a visible escape (``\\x1b``, ``\\u202e``)."""
+    return _TERMINAL_BAD.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+        else f"\\u{ord(m.group()):04x}", text)
+
+
+def _json_for_terminal(text: str) -> str:
+    """JSON text with the controls JSON allows raw written as ``\\uXXXX`` (same data)."""
+    return _JSON_BAD.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _map_text(table: Any, fn: Callable[[str], str]) -> Any:
+    """A copy of *table* with *fn* applied to every text cell and text column name."""
+    import pandas as pd
+
+    out = table.copy()
+    for col in out.columns:
+        dtype = out[col].dtype
+        if dtype.kind == "O" or pd.api.types.is_string_dtype(dtype) or isinstance(
+                dtype, pd.CategoricalDtype):
+            out[col] = out[col].map(lambda v: fn(v) if isinstance(v, str) else v)
+    out.columns = [fn(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
+def _csv_formulas() -> str:
+    """--csv-formulas of the running command ("escape" when it has no such option)."""
+    ctx = click.get_current_context(silent=True)
+    return str(ctx.meta.get(_CSV_FORMULAS_KEY, "escape")) if ctx is not None else "escape"
+
+
 def _emit_frame(frame: Any, fmt: str, output: Path | None) -> None:
-    """Write a table (table/csv/json/geojson) to a file or stdout."""
+    """Write a table (table/csv/json/geojson) to a file or stdout.
+
+    What is safe to open: on stdout (a terminal) every control character in
+    the text is shown as a visible escape (``\\x1b``), so names cannot send
+    terminal escape sequences; JSON keeps its data (C1 and bidi controls become
+    ``\\u`` escapes). CSV, to a file or stdout, gets the spreadsheet-formula
+    rule of :func:`borderkit.write_layer` (a ``'`` before ``=...``), unless the
+    command was given ``--csv-formulas raw``. Files otherwise get the text as it is.
+    """
+    from ..io._csv_write import neutralise_formula
+
     if fmt == "geojson":
         _emit_geojson(frame, output)
         return
     table = frame.drop(columns=frame.geometry.name) if hasattr(frame, "geometry") else frame
+    if output is None and fmt in ("table", "csv"):
+        table = _map_text(table, _visible)
     if fmt == "table":
         text = table.to_string(index=False) if len(table) else "(no rows)"
         text += "\n"
     elif fmt == "csv":
+        if _csv_formulas() == "escape":
+            table = _map_text(table, neutralise_formula)
         text = table.to_csv(index=False, lineterminator="\n")
     else:
         text = table.to_json(orient="records", force_ascii=False, indent=2) + "\n"
+        if output is None:
+            text = _json_for_terminal(text)
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -145,12 +202,29 @@ def _emit_geojson(frame: Any, output: Path | None) -> None:
     if output is not None:
         from .. import io as _io
 
-        _io.write_layer(frame, output)
+        _io.write_layer(frame, output, csv_formulas=_csv_formulas())
         _err(f"wrote {output} ({len(frame)} feature(s))")
         return
     if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
         frame = frame.to_crs("EPSG:4326")
-    click.echo(frame.to_json(ensure_ascii=False, drop_id=True))
+    click.echo(_json_for_terminal(frame.to_json(ensure_ascii=False, drop_id=True)))
+
+
+_CSV_FORMULAS_KEY = "borderkit.csv_formulas"
+
+
+def _store_csv_formulas(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    ctx.meta[_CSV_FORMULAS_KEY] = value
+    return value
+
+
+#: ``--csv-formulas escape|raw`` for a command that writes CSV (read by _emit_frame)
+_CSV_FORMULAS = click.option(
+    "--csv-formulas", type=click.Choice(("escape", "raw")), default="escape",
+    show_default=True, expose_value=False, callback=_store_csv_formulas,
+    help="CSV cells starting with = + - @ (formulas in Excel/LibreOffice) get a leading ' "
+         "(escape); raw writes them unchanged.",
+)
 
 
 _OUTPUT = click.option(

@@ -65,6 +65,7 @@ from typing import TYPE_CHECKING, Any
 from .._coords import parse_coordinate
 from .._validate import WGS84
 from ..errors import BorderkitWarning, CRSError, DataError, ExportError, FileFormatError
+from ._csv_write import check_formulas_option
 from ._format import _LAYER_COL, _REF, _UNCLOSED, Format, Raw, ReadRequest
 from ._paths import _check_readable, _check_size, _local_path, _read_stream
 from ._registry import (
@@ -367,6 +368,7 @@ def write_layer(
     driver: str | None = None,
     layer: str | None = None,
     encoding: str = "utf-8",
+    csv_formulas: str = "escape",
 ) -> Path:
     """Write a layer atomically, refusing before writing anything the format would lose.
 
@@ -385,6 +387,13 @@ def write_layer(
     encoding : str, default "utf-8"
         Text encoding of a shapefile's .dbf (recorded in its .cpg); other
         formats are always UTF-8.
+    csv_formulas : {"escape", "raw"}, default "escape"
+        CSV only. ``"escape"`` puts a single quote before text cells and column
+        names that start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+        return (unless the text is a plain number such as ``-12.5``), so that
+        Excel or LibreOffice shows them instead of running them as formulas
+        (the OWASP rule); ``"raw"`` writes such text unchanged, for pipelines
+        that need it exactly.
 
     Returns
     -------
@@ -400,7 +409,9 @@ def write_layer(
         the shapefile encoding lacks, NUL or control characters (XML), the DBF
         limits (10-byte field names, 254-byte values, trailing spaces).
     DataError
-        Unknown driver or extension; several layers for a single-layer format.
+        Unknown driver or extension; several layers for a single-layer format;
+        CSV column names that would collide (``5`` and ``"5"``) or be read back
+        as coordinates (``Lon`` next to the generated ``lon``).
     ExportError
         The writer failed; the previous file is left as it was.
 
@@ -435,8 +446,10 @@ def write_layer(
             frame, name, fmt.name, codec_enc, target, nul_ok=fmt.nul_ok, rule=fmt.check_text
         )
     only_name = next(iter(layers))
+    formulas = check_formulas_option(csv_formulas)
+    options = {"formulas": formulas} if fmt.name == "CSV" else {}
     try:
-        fmt.write(layers, target, encoding)
+        fmt.write(layers, target, encoding, **options)
     except (OSError, RuntimeError, ValueError) as err:
         if isinstance(err, DataError | ExportError):
             raise

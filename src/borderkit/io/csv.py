@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 
-from .._atomic import atomic_path
 from .._coords import parse_coordinate, read_angle
 from ..errors import (
     CoordinateError,
@@ -32,10 +31,11 @@ from ..errors import (
     GeometryError,
     SwappedCoordinatesWarning,
 )
+from . import _csv_write
 from ._csv_types import _typed
 from ._format import Format, Raw, ReadRequest, _name_column
 from ._report import LoadReport
-from ._text import _decode, _plain
+from ._text import _decode
 
 _LON_NAMES = ("lon", "lng", "long", "longitude", "lon_dd", "longitude_dd", "lon_deg")
 _LAT_NAMES = ("lat", "latitude", "lat_dd", "latitude_dd", "lat_deg")
@@ -347,6 +347,8 @@ def read(request: ReadRequest) -> Raw:
     if "\x00" in text:
         raise FileFormatError(f"{str(p)!r} contains NUL bytes; it is not a text CSV file")
     frame = _csv_frame(p, text)
+    if "'" in text:  # cells the writer quoted against spreadsheet formulas
+        frame = _csv_write.restore_formulas(frame)
     refs = _row_refs(frame)
     crs = request.crs
     plain = crs is not None and not pyproj.CRS.from_user_input(crs).is_geographic
@@ -372,70 +374,19 @@ def read(request: ReadRequest) -> Raw:
 # ----------------------------------------------------------------------------- writing
 
 
-def _cell(value: Any) -> str:
-    v = _plain(value)
-    return (
-        ""
-        if v is None
-        else repr(v)
-        if isinstance(v, float)
-        else str(v).lower()
-        if isinstance(v, bool)
-        else str(v)
+def write(
+    layers: Mapping[str, Any], target: Path, encoding: str, *, formulas: str = "escape"
+) -> None:
+    """Write the one layer as UTF-8 CSV: ``lon``, ``lat`` for points, else ``wkt``.
+
+    See :func:`borderkit.io._csv_write.write`: formula-like text gets a leading
+    ``'`` unless ``formulas="raw"``; names this reader would take as coordinates
+    are refused.
+    """
+    _csv_write.write(
+        layers, target, formulas=formulas,
+        read_names=(_LON_NAMES, _LAT_NAMES, _COORD_NAMES, _WKT_NAMES),
     )
-
-
-def _drop_lon_lat(gdf: Any, cols: list[Any], geoms: Any, target: Path) -> None:
-    """Remove ``lon``/``lat`` from *cols* when they repeat the points; refuse them if not."""
-    xy = {
-        "lon": [None if g is None or g.is_empty else g.x for g in geoms],
-        "lat": [None if g is None or g.is_empty else g.y for g in geoms],
-    }
-    for key in ("lon", "lat"):
-        if key in cols:
-            old = gdf[key].to_numpy(dtype="float64", na_value=np.nan)
-            new = np.array([np.nan if v is None else v for v in xy[key]])
-            if not np.allclose(old, new, equal_nan=True, atol=1e-9):
-                raise DataError(
-                    f"cannot write {str(target)!r}: column {key!r} differs from the geometry; "
-                    "rename it (the CSV gets lon/lat columns from the geometry)"
-                )
-            cols.remove(key)
-
-
-def _csv_bytes(gdf: Any, target: Path) -> bytes:
-    import shapely
-
-    geom_col = gdf.geometry.name
-    geoms = gdf.geometry.to_numpy()
-    points = bool(len(gdf)) and all(
-        g is None or g.is_empty or g.geom_type == "Point" for g in geoms
-    )
-    cols = [c for c in gdf.columns if c != geom_col]
-    buf = _stdio.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; quotes lone \r too
-    if points:
-        _drop_lon_lat(gdf, cols, geoms, target)
-        header = [*map(str, cols), "lon", "lat"]
-    else:
-        header = [*map(str, cols), "wkt"]
-    writer.writerow(header)
-    for i in range(len(gdf)):
-        row = [_cell(gdf[c].iloc[i]) for c in cols]
-        g = geoms[i]
-        if points:
-            row += ["", ""] if g is None or g.is_empty else [repr(g.x), repr(g.y)]
-        else:
-            row.append("" if g is None or g.is_empty else shapely.to_wkt(g, rounding_precision=-1))
-        writer.writerow(row)
-    return buf.getvalue().encode("utf-8")
-
-
-def write(layers: Mapping[str, Any], target: Path, encoding: str) -> None:
-    """Write the one layer as UTF-8 CSV: ``lon``, ``lat`` for points, else ``wkt``."""
-    only = next(iter(layers.values()))
-    with atomic_path(target) as tmp:
-        tmp.write_bytes(_csv_bytes(only, target))
 
 
 FORMAT = Format(

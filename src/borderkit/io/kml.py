@@ -369,14 +369,14 @@ def read_kmz(request: ReadRequest) -> Raw:
 
 def write_kml(layers: Mapping[str, Any], target: Path, encoding: str) -> None:
     """Write each layer as a folder of one KML document (UTF-8, EPSG:4326)."""
-    text = _kml_text(layers, target.stem).encode("utf-8")
+    text = _kml_text(layers, target.stem, repr(str(target))).encode("utf-8")
     with atomic_path(target) as tmp:
         tmp.write_bytes(text)
 
 
 def write_kmz(layers: Mapping[str, Any], target: Path, encoding: str) -> None:
     """Write the KML document as ``doc.kml`` in a zip file."""
-    text = _kml_text(layers, target.stem).encode("utf-8")
+    text = _kml_text(layers, target.stem, repr(str(target))).encode("utf-8")
     with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("doc.kml", text)
 

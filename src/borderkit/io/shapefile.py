@@ -5,7 +5,8 @@ case-insensitively). Without a ``.cpg`` naming the text encoding, the ``.dbf``
 code page (language driver id) is used, else UTF-8 when every text cell
 decodes as UTF-8, else the reader is asked for ``encoding=``. Writing refuses
 what the DBF would lose (letters the encoding lacks, 10-byte field names,
-254-byte values, trailing spaces) and swaps all parts in at once.
+254-byte values, trailing spaces) and swaps all parts in together (see
+:func:`write` for what a concurrent reader can see).
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import BorderkitWarning, DataError, EncodingError, ExportError, FileFormatError
+from .._atomic import temp_dir
+from ..errors import BorderkitWarning, DataError, EncodingError, FileFormatError
 from ._format import Format, Raw, ReadRequest
 from ._gdal import _gdal_frame
 from ._paths import _sidecar
@@ -248,31 +249,52 @@ def check_text(text: str, row: int, *, prefix: str, encoding: str, codec: str) -
 _SHP_SIDECARS = (".cpg", ".prj", ".qix", ".sbn", ".sbx", ".shp.xml")
 
 
+def _backup(dest: Path, aside: Path) -> Path:
+    """A copy of *dest* in *aside* that leaves *dest* in place (a hard link when possible)."""
+    keep = aside / dest.name
+    try:
+        os.link(dest, keep)
+    except OSError:  # no hard links on this file system
+        shutil.copy2(dest, keep)
+    return keep
+
+
 def _swap_in(produced: list[Path], target: Path, folder: Path, tmpdir: Path) -> None:
     """Move a new shapefile's parts over the old ones, all or nothing.
 
-    The old parts (and stale sidecars the new file lacks) are first moved aside into
-    *tmpdir*; when a move fails, every move done is undone, so a reader never finds a
-    new .shp next to an old .dbf.
+    Each new part replaces its old one with one ``os.replace``, so a part is
+    never missing; the old parts are kept in *tmpdir* (hard links) until all
+    are in, and put back when a move fails. Stale sidecars the new file lacks
+    (an old ``.qix`` index) are moved aside last.
     """
-    exts = {f.suffix.lower() for f in produced}
-    old = [_sidecar(target, f.suffix) for f in produced]
-    old += [_sidecar(target, ext) for ext in _SHP_SIDECARS if ext not in exts]
     aside = tmpdir / "previous"
     aside.mkdir()
-    done: list[tuple[Path, Path]] = []
+    exts = {f.suffix.lower() for f in produced}
+    undo: list[tuple[Path, Path | None]] = []  # (path now new, its old version or None)
     try:
-        for part in dict.fromkeys(p for p in old if p is not None):
-            os.replace(part, aside / part.name)
-            done.append((part, aside / part.name))
         for f in produced:
             dest = folder / (target.stem + f.suffix)
+            old = _sidecar(target, f.suffix)
+            keep = _backup(dest, aside) if old == dest and dest.exists() else None
             os.replace(f, dest)
-            done.append((f, dest))
+            undo.append((dest, keep))
+            if old is not None and old != dest and old.exists():  # differs only in case
+                os.replace(old, aside / ("case-" + old.name))
+                undo.append((aside / ("case-" + old.name), old))
+        for ext in _SHP_SIDECARS:
+            stale = _sidecar(target, ext) if ext not in exts else None
+            if stale is not None:
+                os.replace(stale, aside / stale.name)
+                undo.append((aside / stale.name, stale))
     except BaseException:
-        for src, dst in reversed(done):
+        for now, before in reversed(undo):
             with contextlib.suppress(OSError):
-                os.replace(dst, src)
+                if before is None:
+                    now.unlink()
+                elif before.parent == aside:
+                    os.replace(before, now)
+                else:
+                    os.replace(now, before)
         raise
 
 
@@ -290,14 +312,12 @@ def _write_shapefile(gdf: Any, target: Path, encoding: str) -> None:
         )
 
     folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise ExportError(f"cannot write {str(target)!r}: folder {str(folder)!r} does not exist")
-    tmpdir = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=folder))
+    tmpdir = temp_dir(target)
     try:
         pyogrio.write_dataframe(
             gdf, tmpdir / f"{target.stem}.shp", driver="ESRI Shapefile", encoding=encoding
         )
-        produced = sorted(tmpdir.iterdir())
+        produced = sorted(tmpdir.iterdir(), key=_swap_order)
         for f in produced:
             with open(f, "rb+") as fh:
                 os.fsync(fh.fileno())
@@ -306,8 +326,27 @@ def _write_shapefile(gdf: Any, target: Path, encoding: str) -> None:
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
+_ORDER = (".shp", ".shx", ".dbf", ".cpg", ".prj")
+
+
+def _swap_order(f: Path) -> tuple[int, str]:
+    """The order GDAL opens the parts in: a reader then mixes versions only when it
+    opens the .shp and the .dbf between two of our renames (a few microseconds)."""
+    ext = f.suffix.lower()
+    return (_ORDER.index(ext) if ext in _ORDER else len(_ORDER), f.name)
+
+
 def write(layers: Mapping[str, Any], target: Path, encoding: str) -> None:
-    """Write the one layer's parts into a temporary folder, then swap them all in."""
+    """Write the one layer's parts into a temporary folder, then swap them all in.
+
+    Each part replaces its old version in one rename, so no part is ever
+    missing, and a failed swap puts every old part back. A shapefile is several
+    files, though, and no file system renames several at once: a program that
+    opens the shapefile while it is being replaced (a few microseconds per
+    rewrite, but a read takes milliseconds) can get the new .shp with the old
+    .dbf. Do not read a shapefile that is being rewritten, or write GeoPackage,
+    which is one file and replaced whole.
+    """
     _write_shapefile(next(iter(layers.values())), target, encoding)
 
 
