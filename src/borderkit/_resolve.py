@@ -173,9 +173,12 @@ def _check_text(value: Any, where: str, *, optional: bool = True, strict: bool =
 
 def _check_size(value: Any, where: str) -> None:
     ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or value != int(value) or not 16 <= value <= 10_000:
+    # compare before any float conversion: a 400-digit int overflows math.isfinite
+    if not ok or not 16 <= value <= 10_000 or not math.isfinite(value) or value != int(value):
+        shown = "an integer of more than 15 digits" \
+            if isinstance(value, int) and abs(value) > 10**15 else repr(value)
         raise SpecError(f"{where} must be a whole number of CSS pixels from 16 to 10000, "
-                        f"not {value!r}")
+                        f"not {shown}")
 
 
 def _check_bounds(bounds: Any) -> tuple[float, float, float, float]:
