@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html as htmllib
 import json
@@ -230,6 +231,64 @@ def test_unknown_tiles_provider_is_a_spec_error():
         brief_map(make_spec(tiles="NoSuchTiles.Anywhere"))
 
 
+# ----------------------------------------------------------------------------- security policy
+
+
+def csp_of(page: str) -> dict[str, list[str]]:
+    """The page's Content-Security-Policy meta tag, as {directive: sources}."""
+    metas = [a for tag, a in parse(page).tags
+             if tag == "meta" and (a.get("http-equiv") or "").lower() == "content-security-policy"]
+    assert len(metas) == 1
+    policy = {}
+    for part in metas[0]["content"].split(";"):
+        name, *sources = part.split()
+        policy[name] = sources
+    return policy
+
+
+def test_page_has_a_strict_content_security_policy(page):
+    policy = csp_of(page)
+    assert policy["default-src"] == ["'none'"]
+    assert policy["img-src"] == ["data:"]  # Leaflet's icons; nothing from elsewhere
+    assert policy["style-src"] == ["'unsafe-inline'"]
+    assert policy["base-uri"] == policy["form-action"] == ["'none'"]
+    assert "connect-src" not in policy and "font-src" not in policy  # 'none' by default
+    # each of the page's own scripts is allowed by its hash, and nothing else
+    own = [text for attrs, text in parse(page).scripts if not attrs]
+    assert len(own) == 3
+    hashes = ["'sha256-" + base64.b64encode(hashlib.sha256(t.encode()).digest()).decode() + "'"
+              for t in own]
+    assert policy["script-src"] == hashes
+    # the policy comes before anything it governs
+    tags = [tag for tag, _ in parse(page).tags]
+    assert tags.index("meta") < tags.index("style") < tags.index("script")
+    metas = [a for t, a in parse(page).tags if t == "meta"]
+    assert metas[0] == {"charset": "utf-8"} and "http-equiv" in metas[1]
+    assert page.index('http-equiv="Content-Security-Policy"') < page.index("<title>")
+
+
+def test_security_policy_allows_tile_hosts_only_when_tiles_are_asked_for():
+    online = brief_map(make_spec(tiles="OpenStreetMap.Mapnik")).to_html()
+    assert csp_of(online)["img-src"] == ["data:", "https://tile.openstreetmap.org"]
+    assert csp_of(online)["default-src"] == ["'none'"]
+    subdomains = brief_map(make_spec(tiles="OpenStreetMap.HOT")).to_html()
+    assert csp_of(subdomains)["img-src"] == [
+        "data:", *(f"https://{s}.tile.openstreetmap.fr" for s in "abc")]
+
+
+def test_tile_sources_refuse_what_a_policy_cannot_hold():
+    from borderkit.maps._csp import tile_sources
+
+    assert tile_sources("https://{s}.example.org/{z}/{x}/{y}.png", "ab") == [
+        "https://a.example.org", "https://b.example.org"]
+    assert tile_sources("http://Tiles.Example.org:8080/{z}/{x}/{y}", "abc") == [
+        "http://tiles.example.org:8080"]
+    for bad in ("javascript:alert(1)//{z}", "https://x.org;script-src *;/{z}",
+                "https://{variant}.x.org/{z}", "file:///etc/{z}", "https://a b.org/{z}"):
+        with pytest.raises(SpecError, match="security policy cannot allow it"):
+            tile_sources(bad, "abc")
+
+
 # ----------------------------------------------------------------------------- determinism
 
 
@@ -368,6 +427,24 @@ def test_style_colours_are_checked(bad):
     spec = make_spec(layers=[bk.Layer(region_frame(), kind="region", style={"color": bad})])
     with pytest.raises(SpecError, match="not a CSS colour"):
         brief_map(spec).to_html()
+
+
+@pytest.mark.parametrize("bad", ["notacolour", "#12345", "rgb(300, 0, 0)", "hsl(x, 1%, 1%)"])
+def test_colours_matplotlib_cannot_draw_are_refused_in_the_page_too(bad):
+    spec = make_spec(layers=[bk.Layer(region_frame(), kind="region", name="GBAO",
+                                      style={"fill": bad})])
+    with pytest.raises(SpecError, match=r"layer 'GBAO' style 'fill': .* is not a CSS colour.*"
+                                        r"'#rrggbb' \(or '#rgb', '#rrggbbaa'\), a CSS colour name"):
+        brief_map(spec).to_html()
+
+
+def test_colours_reach_the_page_as_hex():
+    spec = make_spec(layers=[bk.Layer(region_frame(), kind="region", name="GBAO",
+                                      style={"color": "DarkRed", "fill": "rgba(0, 0, 255, 0.5)"})])
+    page = brief_map(spec).to_html()
+    (meta,) = [m for m in layer_calls(page) if m["id"] == "gbao"]
+    assert meta["style"]["color"] == "#8b0000" and meta["style"]["fill"] == "#0000ff80"
+    assert 'stroke="#8b0000"' in re.search(r'<div id="bk-legend".*?</ul></div>', page).group(0)
 
 
 # ----------------------------------------------------------------------------- content

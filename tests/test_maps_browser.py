@@ -243,3 +243,87 @@ def test_labels_keep_off_distance_lines(open_map):
         box = boxes[town]  # both labels are shown ...
         apart = box[2] <= line[0] or line[2] <= box[0] or box[3] <= line[1] or line[3] <= box[1]
         assert apart, f"{town}'s label {box} lies on the distance line {line}"  # ... off it
+
+
+# ----------------------------------------------------------------------------- security policy
+
+WATCH = """
+window.__violations = [];
+document.addEventListener('securitypolicyviolation',
+    e => window.__violations.push(e.effectiveDirective + ' ' + e.blockedURI));
+"""
+
+
+def open_watched(browser, path):
+    """Open *path* offline, recording policy violations, console errors and requests."""
+    ctx = browser.new_context(viewport={"width": 1000, "height": 700})
+    page = ctx.new_page()
+    seen = {"requests": [], "console": []}
+
+    def route(r):
+        seen["requests"].append(r.request.url)
+        if r.request.url.startswith(("file:", "data:")):
+            r.continue_()
+        else:
+            r.abort()  # tiles are attempted (the policy lets them), but the test is offline
+
+    page.route("**/*", route)
+    page.on("console", lambda m: seen["console"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda err: seen["console"].append(f"pageerror: {err}"))
+    page.add_init_script(WATCH)
+    page.goto(Path(path).as_uri())
+    return ctx, page, seen
+
+
+def _policy_complaints(seen):
+    return [m for m in seen["console"] if "Content Security Policy" in m]
+
+
+def test_preset_page_runs_under_its_security_policy(browser, tmp_path):
+    path = bk.brief_map("tajikistan-2020-05").save(tmp_path / "preset.html")
+    ctx, page, seen = open_watched(browser, path)
+    try:
+        page.wait_for_function("window.borderkitReady === true", timeout=15_000)
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.__violations") == []
+        assert _policy_complaints(seen) == [] and seen["console"] == []
+        assert page.evaluate("window.borderkitErrors") == []
+        assert page.evaluate("document.querySelectorAll('.bk-label').length") > 5
+        assert all(u.startswith(("file:", "data:")) for u in seen["requests"])
+    finally:
+        ctx.close()
+
+
+def test_tiles_page_allows_its_tile_host_and_nothing_else(browser, tmp_path):
+    path = brief_map(make_spec(tiles="OpenStreetMap.Mapnik")).save(tmp_path / "tiles.html")
+    assert "img-src data: https://tile.openstreetmap.org;" in path.read_text()
+    ctx, page, seen = open_watched(browser, path)
+    try:
+        page.wait_for_function("window.borderkitReady === true", timeout=15_000)
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.__violations") == [] and _policy_complaints(seen) == []
+        assert page.evaluate("window.borderkitErrors") == []
+        web = [u for u in seen["requests"] if not u.startswith(("file:", "data:"))]
+        assert web and all(u.startswith("https://tile.openstreetmap.org/") for u in web)
+    finally:
+        ctx.close()
+
+
+def test_security_policy_stops_injected_script_and_beacons(browser, tmp_path):
+    """If escaping ever failed, the policy still stops the script and every request."""
+    html = brief_map(make_spec()).to_html()
+    injected = ('<script>window.__pwned = 1</script><img src="https://beacon.example/i.gif">'
+                '<div style="width:9px;height:9px;background:url(https://beacon.example/c)">'
+                '</div><img src=x onerror="window.__pwned = 2">')
+    path = tmp_path / "injected.html"
+    path.write_text(html.replace("</body>", injected + "</body>"), encoding="utf-8")
+    ctx, page, seen = open_watched(browser, path)
+    try:
+        page.wait_for_function("window.borderkitReady === true", timeout=15_000)
+        page.wait_for_timeout(300)
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        directives = {v.split()[0] for v in page.evaluate("window.__violations")}
+        assert {"script-src-elem", "img-src", "script-src-attr"} <= directives
+        assert not [u for u in seen["requests"] if "beacon.example" in u]
+    finally:
+        ctx.close()

@@ -439,3 +439,106 @@ def test_png_pixels_size_and_places(tmp_path):
     x, y = pixel((74.8, 38.0))
     window = arr[int(y) - 3:int(y) + 4, int(x) - 3:int(x) + 4].astype(int)
     assert ((window[..., 0] - window[..., 1]) > 60).any()
+
+
+# ----------------------------------------------------------------------------- colours
+
+
+@pytest.mark.parametrize("bad", ["notacolour", "#12345", "rgb(300, 0, 0)", "red;x", 5])
+def test_invalid_colour_is_a_spec_error_naming_layer_and_key(bad):
+    spec = brief(layers=[bk.Layer(_points([("A", "city", DUSHANBE)]), name="Towns",
+                                  style={"fill": bad})])
+    with pytest.raises(SpecError, match=r"layer 'Towns: city' style 'fill': .* is not a CSS colour "
+                                        r"that both the page and print maps draw; use '#rrggbb'"):
+        bk.render_static(spec, dpi=20)
+
+
+def test_css_colour_forms_draw_in_print_as_in_the_page():
+    ring = gpd.GeoDataFrame({"name": ["r"]}, geometry=[shapely.box(70, 37, 71, 38)],
+                            crs="EPSG:4326")
+    forms = {"DarkRed": (0x8B, 0, 0, 255), "rgb(10, 20, 30)": (10, 20, 30, 255),
+             "hsl(120, 100%, 25%)": (0, 0x80, 0, 255), "#0f08": (0, 255, 0, 0x88)}
+    for i, (form, rgba) in enumerate(forms.items()):
+        spec = brief(layers=[bk.Layer(ring, kind="user_polygon", name=f"P{i}",
+                                      style={"color": form, "fill": "none"})], inset=False)
+        f = bk.render_static(spec, dpi=20)
+        (art,) = _gid(f, f"bk-layer-p{i}")
+        assert tuple(art.get_edgecolor()[0]) == pytest.approx([c / 255 for c in rgba])
+        assert len(art.get_facecolor()) == 0 or art.get_facecolor()[0][3] == 0
+
+
+# ----------------------------------------------------------------------------- stale font cache
+
+
+@pytest.fixture
+def stale_fonts(monkeypatch, tmp_path):
+    """matplotlib's font list as cached before the CJK fonts were installed.
+
+    The live list is copied (through matplotlib's own JSON cache format) without
+    the CJK files and put in place of the real one; matplotlib's cache folder is
+    a temporary one, so the real cache is never rewritten.
+    """
+    import matplotlib
+
+    from borderkit.static import _fonts
+
+    monkeypatch.setattr(matplotlib, "get_cachedir", lambda: str(tmp_path))
+    font_manager.json_dump(font_manager.fontManager, tmp_path / "copy.json")
+    stale = font_manager.json_load(tmp_path / "copy.json")
+    cjk = {str(Path(f).resolve()) for f in _fonts._cjk_font_files()}
+    stale.ttflist = [e for e in stale.ttflist if str(Path(e.fname).resolve()) not in cjk]
+    monkeypatch.setattr(font_manager, "fontManager", stale)
+    monkeypatch.setattr(font_manager, "findfont", stale.findfont)
+    monkeypatch.setattr(_fonts, "_refreshed", False)
+    _fonts._font_path.cache_clear()
+    yield stale, cjk
+    _fonts._font_path.cache_clear()
+
+
+def test_stale_font_cache_is_refreshed_once(stale_fonts, tmp_path, caplog):
+    from borderkit.static import _fonts
+
+    stale, cjk = stale_fonts
+    if not cjk:
+        pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk)")
+    assert all(_fonts._font_path(f) is None for f in static.CJK_FONTS)  # the stale state
+    with caplog.at_level("WARNING", logger="borderkit.static._fonts"):
+        families = static.font_families()
+    assert families[0] == "DejaVu Sans" and families[1] in static.CJK_FONTS
+    (note,) = [r.getMessage() for r in caplog.records]
+    assert "built before" in note and "rebuilding its font cache" in note
+    cached = font_manager.json_load(tmp_path / f"fontlist-v{stale.__version__}.json")
+    assert cjk <= {str(Path(e.fname).resolve()) for e in cached.ttflist}  # fixed for good
+    caplog.clear()
+    with caplog.at_level("WARNING"), warnings.catch_warnings():
+        warnings.simplefilter("error", BorderkitWarning)  # no "boxes" warning: glyphs found
+        spec = brief(layers=[bk.Layer(_points([("Кашгар 喀什", "city", DUSHANBE)]),
+                                      labels=True)], inset=False)
+        bk.render_static(spec, dpi=20)
+    assert caplog.records == []  # checked once per process
+
+
+def test_font_folders_are_scanned_without_fc_list(monkeypatch, tmp_path):
+    from borderkit.static import _fonts
+
+    (tmp_path / "noto").mkdir()
+    for name in ("NotoSansCJK-Regular.ttc", "DejaVuSans.ttf", "wqy-zenhei.TTC", "notes.txt"):
+        (tmp_path / "noto" / name).write_bytes(b"")
+    monkeypatch.setattr(_fonts.shutil, "which", lambda name: None)
+    monkeypatch.setattr(_fonts, "FONT_DIRS", (str(tmp_path), str(tmp_path / "missing")))
+    assert _fonts._cjk_font_files() == [str(tmp_path / "noto" / "NotoSansCJK-Regular.ttc"),
+                                        str(tmp_path / "noto" / "wqy-zenhei.TTC")]
+
+
+def test_unreadable_font_file_is_logged_not_raised(stale_fonts, monkeypatch, tmp_path, caplog):
+    from borderkit.static import _fonts
+
+    broken = tmp_path / "BrokenCJK.ttf"
+    broken.write_bytes(b"not a font")
+    monkeypatch.setattr(_fonts, "_cjk_font_files", lambda: [str(broken)])
+    with caplog.at_level("INFO", logger="borderkit.static._fonts"):
+        assert _fonts._refresh_font_list() is False
+        assert _fonts._refresh_font_list() is False  # once per process
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("cannot read the font" in m and "BrokenCJK.ttf" in m for m in messages)
+    assert not (tmp_path / f"fontlist-v{stale_fonts[0].__version__}.json").exists()

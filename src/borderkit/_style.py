@@ -6,12 +6,16 @@ same brief match. Colours are distinct enough that pixel tests can find them.
 
 from __future__ import annotations
 
+import colorsys
+import re
+from collections.abc import Mapping
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
 from .errors import SpecError
 
-__all__ = ["KINDS", "POINT_KINDS", "style_for"]
+__all__ = ["COLOR_FORMS", "KINDS", "POINT_KINDS", "checked_style", "style_for", "to_hex"]
 
 _S: dict[str, dict[str, Any]] = {
     # polygons
@@ -99,3 +103,125 @@ def style_for(kind: str, **overrides: Any) -> dict[str, Any]:
         )
     base.update(overrides)
     return base
+
+
+# ----------------------------------------------------------------------------- colours
+# Both renderers take a layer's colours from checked_style, so a colour either draws the
+# same in the page and in print or is refused with one message, before anything is drawn.
+
+COLOR_KEYS: tuple[str, ...] = ("color", "fill")
+COLOR_FORMS = ("'#rrggbb' (or '#rgb', '#rrggbbaa'), a CSS colour name such as 'darkred', "
+               "'rgb(r, g, b)' / 'rgba(r, g, b, a)' or 'hsl(h, s%, l%)'")
+
+_HEX = re.compile(r"#(?:[0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})")
+_FUNCTION = re.compile(r"(rgba?|hsla?)\(([-+0-9.%deg,/\s]{1,80})\)")
+_NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
+
+
+@lru_cache(maxsize=1)
+def _css_names() -> Mapping[str, str]:
+    from matplotlib.colors import CSS4_COLORS  # the 148 CSS named colours, as #RRGGBB
+
+    return {name: str(value) for name, value in CSS4_COLORS.items()}
+
+
+def _channel(text: str, scale: float) -> float:
+    """One number of rgb()/hsl(): a fraction of *scale*, or a percentage."""
+    percent = text.endswith("%")
+    text = text.removesuffix("%").removesuffix("deg")
+    if not _NUMBER.fullmatch(text):
+        raise ValueError(text)
+    value = float(text) / (100.0 if percent else scale)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(text)
+    return value
+
+
+def _from_function(name: str, args: str) -> tuple[float, ...]:
+    parts = [a for a in re.split(r"[\s,/]+", args.strip()) if a]
+    if len(parts) not in (3, 4):
+        raise ValueError(args)
+    alpha = _channel(parts[3], 1.0) if len(parts) == 4 else 1.0
+    if name.startswith("rgb"):
+        return (*(_channel(v, 255.0) for v in parts[:3]), alpha)
+    hue = parts[0].removesuffix("deg")
+    if not _NUMBER.fullmatch(hue):
+        raise ValueError(hue)
+    r, g, b = colorsys.hls_to_rgb(float(hue) % 360 / 360, _channel(parts[2], 100.0),
+                                  _channel(parts[1], 100.0))
+    return r, g, b, alpha
+
+
+def to_hex(value: Any) -> str | None:
+    """*value* as ``'#rrggbb'`` (``'#rrggbbaa'`` when not opaque), or None if it is no colour.
+
+    The forms of :data:`COLOR_FORMS`; what both the browser and matplotlib draw alike.
+
+    Examples
+    --------
+    >>> to_hex("#C0392B"), to_hex("#abc"), to_hex("DarkRed"), to_hex("rgb(255, 0, 0)")
+    ('#c0392b', '#aabbcc', '#8b0000', '#ff0000')
+    >>> to_hex("rgba(0, 0, 255, 0.5)"), to_hex("hsl(120, 100%, 25%)"), to_hex("notacolour")
+    ('#0000ff80', '#008000', None)
+    """
+    if not isinstance(value, str):
+        return None
+    text = value.strip().lower()
+    if _HEX.fullmatch(text):
+        digits = text[1:]
+        if len(digits) in (3, 4):
+            digits = "".join(d * 2 for d in digits)
+        return "#" + (digits[:6] if digits[6:] == "ff" else digits)
+    if text in _css_names():
+        return _css_names()[text].lower()
+    match = _FUNCTION.fullmatch(text)
+    if not match:
+        return None
+    try:
+        rgba = _from_function(match.group(1), match.group(2))
+    except ValueError:
+        return None
+    out = "#" + "".join(f"{round(c * 255):02x}" for c in rgba[:3])
+    return out if rgba[3] >= 1.0 else out + f"{round(rgba[3] * 255):02x}"
+
+
+def checked_style(style: Mapping[str, Any], *, layer: str) -> dict[str, Any]:
+    """A copy of *style* with its colours checked and written as ``#rrggbb[aa]``.
+
+    Both renderers call it for every layer, so a colour draws alike in the page and
+    in print. A missing fill (None, '' or 'none') means no fill.
+
+    Raises
+    ------
+    SpecError
+        If a colour is not one of :data:`COLOR_FORMS`; the message names the layer,
+        the style key and the value.
+
+    Examples
+    --------
+    >>> checked_style({"color": "Red", "fill": "none"}, layer="Places")
+    {'color': '#ff0000', 'fill': None}
+    >>> checked_style({"color": "reddish"}, layer="Places")
+    Traceback (most recent call last):
+    ...
+    borderkit.errors.SpecError: layer 'Places' style 'color': 'reddish' is not a CSS colour ...
+    """
+    out = dict(style)
+    for key in COLOR_KEYS:
+        if key not in out:
+            continue
+        value = out[key]
+        if key == "fill" and (value is None or (isinstance(value, str)
+                                                and value.strip().lower() in ("", "none"))):
+            out[key] = None
+            continue
+        color = to_hex(value)
+        if color is None:
+            shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+            raise SpecError(
+                f"layer {layer!r} style {key!r}: {shown} is not a CSS colour that both the "
+                f"page and print maps draw; use {COLOR_FORMS}"
+                + (", or None for no fill" if key == "fill" else "")
+            )
+        out[key] = color
+    return out

@@ -10,15 +10,17 @@ the document, :class:`_LeafletMap` the map and its panels, :class:`_Call` one
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import folium
 import shapely
 from branca.element import Element, Figure, MacroElement
 
+from .._style import checked_style
 from ..errors import RenderError, SpecError
 from ..spec import ResolvedLayer
-from . import _assets, _features, _svg
+from . import _assets, _csp, _features, _svg
 from ._escape import css_color, css_number, html, script_json
 
 #: Basemap layers (``fit=False``) are simplified this many times more than the rest.
@@ -40,19 +42,20 @@ class _Raw(Element):
 class _Page(Figure):
     """The HTML document: head (inlined Leaflet and styles), body, one page script."""
 
-    def __init__(self, *, title: str, lang: str = "en") -> None:
+    def __init__(self, *, title: str, lang: str = "en",
+                 img_sources: Sequence[str] = ()) -> None:
         super().__init__()
         self._name = "Page"
         self.lang = lang
+        self.img_sources = list(img_sources)  # web tile hosts, when the spec asks for tiles
         self.header._children.clear()  # drop branca's http-equiv meta; ours follows
+        self.own_scripts = ["\n" + _assets.leaflet_js(), "\n" + _assets.page_js()]
         head = (
-            '<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
             f'<meta name="generator" content="borderkit">\n<title>{html(title)}</title>\n'
             f"<style>\n{_assets.leaflet_css()}\n</style>\n"
             f"<style>\n{_assets.page_css()}</style>\n"
-            f"<script>\n{_assets.leaflet_js()}</script>\n"
-            f"<script>\n{_assets.page_js()}</script>\n"
+            + "".join(f"<script>{text}</script>\n" for text in self.own_scripts)
         )
         self.header.add_child(_Raw(head), name="bk-head")
 
@@ -62,14 +65,16 @@ class _Page(Figure):
         self.script._children.clear()
         for child in self._children.values():
             child.render(**kwargs)
+        script = "\n" + self.script.render(**kwargs) + "\n"
+        csp = _csp.policy([*self.own_scripts, script], self.img_sources)
         return (
             f'<!DOCTYPE html>\n<html lang="{html(self.lang)}">\n<head>\n'
+            '<meta charset="utf-8">\n'
+            f'<meta http-equiv="Content-Security-Policy" content="{html(csp)}">\n'
             + self.header.render(**kwargs)
             + "\n</head>\n<body>\n"
             + self.html.render(**kwargs)
-            + "\n<script>\n"
-            + self.script.render(**kwargs)
-            + "\n</script>\n</body>\n</html>\n"
+            + f"\n<script>{script}</script>\n</body>\n</html>\n"
         )
 
 
@@ -198,7 +203,7 @@ class _GeoLayer(MacroElement):
 
 def _page_style(lyr: ResolvedLayer) -> dict[str, Any]:
     where = f"layer {lyr.name!r} style"
-    s = lyr.style
+    s = checked_style(lyr.style, layer=lyr.name)  # the same colours as the print map
     out: dict[str, Any] = {"geom": str(s["geom"]), "z": int(css_number(s["z"], where=where))}
     if out["geom"] not in ("point", "line", "polygon"):
         raise SpecError(f"{where}: geom must be point, line or polygon, not {s['geom']!r}")

@@ -22,7 +22,7 @@ from branca.element import Element
 from .. import _atomic
 from ..errors import RenderError, SpecError
 from ..spec import BriefSpec, ResolvedSpec
-from . import _features
+from . import _csp, _features
 from ._elements import _Call, _GeoLayer, _LeafletMap, _Page
 from ._escape import TrustedHTML, html, srcdoc
 from ._panels import _panels, _tiles
@@ -57,7 +57,9 @@ class BriefMap:
         initial view of ``spec.width`` x ``spec.height``.
     notes_html : str, optional
         **Trusted** HTML appended to the notes box, inserted without escaping. Only pass
-        markup you wrote yourself; every other text on the page is escaped.
+        markup you wrote yourself; every other text on the page is escaped. Scripts,
+        event handlers and images from the network in it do not run or load: the
+        page's Content-Security-Policy allows only its own scripts.
     layer_control : bool
         Add Leaflet's layer switcher (collapsed, top right).
     prefer_canvas : bool
@@ -70,8 +72,10 @@ class BriefMap:
     spec : BriefSpec
     resolved : ResolvedSpec
     folium_map : folium.Map
-        The underlying folium map. Adding folium elements to it works, but many of
-        them load scripts from CDNs, which breaks the offline guarantee.
+        The underlying folium map. Adding folium elements to it works for elements
+        that only add script code; elements that load scripts or styles from CDNs do
+        not work, because the page's Content-Security-Policy allows no network
+        source (only the tile host when ``spec.tiles`` asks for web tiles).
 
     Raises
     ------
@@ -148,12 +152,14 @@ class BriefMap:
         resolved, spec = self.resolved, self.spec
         tiles_note = None
         tiles_opts = None
+        img_sources: list[str] = []
         if spec.tiles:
             tiles_opts, tiles_note = _tiles(spec.tiles)
+            img_sources = _csp.tile_sources(tiles_opts["url"], tiles_opts["subdomains"])
         bodies, panels = _panels(resolved, self.notes_html, layer_control=self.layer_control,
                                  tiles_note=tiles_note)
         finish = {"bounds": [float(v) for v in resolved.bounds], "panels": panels}
-        page = _Page(title=spec.title, lang=self.lang)
+        page = _Page(title=spec.title, lang=self.lang, img_sources=img_sources)
         fmap = _LeafletMap(
             page_options={"zoomSnap": 0.25, "preferCanvas": self.prefer_canvas},
             finish=finish,

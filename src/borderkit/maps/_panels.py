@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._style import checked_style
 from ..errors import SpecError
 from ..spec import BriefSpec, ResolvedSpec
 from . import _assets, _svg
@@ -58,7 +59,8 @@ def _as_list(value: Any, field: str) -> list[Any]:
 def _legend_box(resolved: ResolvedSpec) -> str:
     items = []
     for label, style in resolved.legend_entries():
-        items.append(f"<li>{_svg.swatch_svg(style)}<span>{html(label)}</span></li>")
+        swatch = _svg.swatch_svg(checked_style(style, layer=label))
+        items.append(f"<li>{swatch}<span>{html(label)}</span></li>")
     if not items:
         return ""
     return ('<div id="bk-legend" class="bk-box bk-legend"><div class="bk-legend-h">Legend</div>'

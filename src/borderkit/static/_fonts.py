@@ -9,9 +9,13 @@ them with the install command.
 from __future__ import annotations
 
 import logging
+import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +92,81 @@ def font_families(fonts: Sequence[str] | None = None) -> list[str]:
 
 
 def _first_cjk() -> list[str]:
-    for fam in CJK_FONTS:
-        if _font_path(fam) is not None:
-            return [fam]
+    for _ in range(2):
+        for fam in CJK_FONTS:
+            if _font_path(fam) is not None:
+                return [fam]
+        if not _refresh_font_list():
+            break
     log.info("no CJK font found (tried %s); install one with: %s", ", ".join(CJK_FONTS),
              _INSTALL_FONTS)
     return []
+
+
+# where fonts live when fontconfig's fc-list is not there to ask
+FONT_DIRS: tuple[str, ...] = ("/usr/share/fonts", "/usr/local/share/fonts",
+                              "~/.local/share/fonts", "~/.fonts", "/Library/Fonts",
+                              "~/Library/Fonts", "/System/Library/Fonts")
+_CJK_FILE = re.compile(r"cjk|sourcehan|wqy|wenquanyi|droidsansfallback|uming|ukai", re.I)
+_FONT_SUFFIXES = (".ttf", ".otf", ".ttc")
+_refreshed = False  # the font list is checked against the system at most once per process
+
+
+def _cjk_font_files() -> list[str]:
+    """CJK font files installed on this machine: fontconfig's answer, else a folder scan."""
+    fc_list = shutil.which("fc-list")
+    if fc_list:
+        try:
+            out = subprocess.run([fc_list, ":lang=zh", "file"], capture_output=True, text=True,
+                                 timeout=30, check=False).stdout
+        except (OSError, subprocess.SubprocessError) as err:
+            log.info("fc-list failed (%s); looking in the font folders instead", err)
+        else:
+            files = (line.strip().rsplit(":", 1)[0] for line in out.splitlines())
+            return sorted({f for f in files if f.lower().endswith(_FONT_SUFFIXES)})
+    found: set[str] = set()
+    for folder in FONT_DIRS:
+        for root, _dirs, names in os.walk(os.path.expanduser(folder)):
+            found.update(os.path.join(root, n) for n in names
+                         if n.lower().endswith(_FONT_SUFFIXES) and _CJK_FILE.search(n))
+    return sorted(found)
+
+
+def _refresh_font_list() -> bool:
+    """Add CJK fonts installed after matplotlib cached its font list; True if any were.
+
+    matplotlib builds its font list once and keeps it in its cache folder, so a
+    font installed later (``apt-get install fonts-noto-cjk``, as our warning says)
+    stays unknown to it. The installed files missing from the list are added to
+    the live list and the cache is written again, once per process.
+    """
+    global _refreshed
+    if _refreshed:
+        return False
+    _refreshed = True
+    import matplotlib
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+    known = {os.path.realpath(entry.fname) for entry in manager.ttflist}
+    missing = [f for f in _cjk_font_files() if os.path.realpath(f) not in known]
+    if not missing:
+        return False
+    log.warning("matplotlib's font list was built before %d CJK font file(s) were installed "
+                "(%s); adding them and rebuilding its font cache", len(missing),
+                ", ".join(missing[:3]) + (", ..." if len(missing) > 3 else ""))
+    added = 0
+    for path in missing:
+        try:
+            manager.addfont(path)
+            added += 1
+        except (OSError, RuntimeError, ValueError) as err:  # a broken or unreadable file
+            log.info("cannot read the font %s: %s", path, err)
+    _font_path.cache_clear()
+    if added:
+        cache = Path(matplotlib.get_cachedir(), f"fontlist-v{manager.__version__}.json")
+        font_manager.json_dump(manager, cache)  # logs, never raises, when it cannot write
+    return added > 0
 
 
 def _missing_glyphs(texts: Iterable[str], families: Sequence[str]) -> list[str]:

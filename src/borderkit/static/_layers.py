@@ -23,9 +23,13 @@ _MARKER_GAIN = {"*": 1.45, "^": 1.15, "X": 1.1, "D": 0.9}
 
 
 def _rgba(color: Any, alpha: float = 1.0) -> Any:
+    """*color* (checked, '#rrggbb[aa]') with *alpha* applied on top of its own, as CSS does."""
     from matplotlib.colors import to_rgba
 
-    return "none" if color in (None, "none") else to_rgba(color, alpha)
+    if color in (None, "none"):
+        return "none"
+    r, g, b, a = to_rgba(color)
+    return (r, g, b, a * alpha)
 
 
 def _marker(st: dict[str, Any], px_pt: float) -> tuple[str, float]:

@@ -9,11 +9,13 @@ of :meth:`._page._Page.text`'s warning reaches the caller of ``render_static``.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from typing import Any
 
 import pyproj
 
+from .._style import checked_style
 from ..errors import BorderkitWarning
 from ..spec import ResolvedSpec
 from . import _frame, _furniture
@@ -27,6 +29,10 @@ from ._proj import _Proj, auto_crs
 class _Renderer:
     def __init__(self, resolved: ResolvedSpec, *, dpi: float, crs: pyproj.CRS | None,
                  figsize: tuple[float, float] | None, families: list[str]) -> None:
+        # colours checked once, before anything is drawn; the same as the page's
+        layers = [dataclasses.replace(lyr, style=checked_style(lyr.style, layer=lyr.name))
+                  for lyr in resolved.layers]
+        resolved = dataclasses.replace(resolved, layers=layers)
         proj = _Proj(crs if crs is not None else auto_crs(resolved.bounds))
         self.page = _Page(resolved, dpi=dpi, proj=proj, families=families)
         self.figsize = figsize
