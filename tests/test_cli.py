@@ -704,6 +704,21 @@ def test_within_csv_file_gets_the_formula_rule_but_keeps_the_text(hostile_points
                                          *HOSTILE[3:]]
 
 
+def test_within_csv_formulas_raw_keeps_formula_cells(hostile_points, tmp_path):
+    out = tmp_path / "near.csv"
+    got = run("within", str(hostile_points), "--border", "AFG-TJK", "--km", "500",
+              "--format", "csv", "--csv-formulas", "raw", "-o", str(out))
+    assert got.exit_code == 0, got.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert HOSTILE[0] in [r["name"] for r in rows]
+    assert "'" + HOSTILE[0] not in [r["name"] for r in rows]
+
+
+@pytest.mark.parametrize("command", ["layers", "places", "distance-to", "within"])
+def test_every_csv_command_takes_csv_formulas(command):
+    assert "--csv-formulas" in run(command, "--help").output
+
+
 def test_csv_formulas_option_raw(tmp_path):
     import click
     import pandas as pd

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import click
 
-from ._common import _OUTPUT, _emit_frame, _emit_geojson
+from ._common import _CSV_FORMULAS, _OUTPUT, _emit_frame, _emit_geojson
 
 
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(("table", "csv", "json")), default="table",
               show_default=True)
+@_CSV_FORMULAS
 def layers(fmt: str) -> None:
     """List the shipped layers with their sources and licenses."""
     from .. import data as _data
@@ -28,6 +29,7 @@ def layers(fmt: str) -> None:
 @click.option("--kind", default=None, help="Only places of this kind (e.g. checkpoint, city).")
 @click.option("--format", "fmt", type=click.Choice(("table", "csv", "geojson")),
               default="table", show_default=True)
+@_CSV_FORMULAS
 @_OUTPUT
 def places(kind: str | None, fmt: str, output: Path | None) -> None:
     """List the shipped places (name, kind, position, precision, source)."""

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from ._common import (
+    _CSV_FORMULAS,
     _KM,
     _OUTPUT,
     FORMATS,
@@ -70,6 +71,7 @@ def distance(a: str, b: str, units: str | None, fmt: str) -> None:
               help="Show only this unit (default: km, mi and nmi).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
               show_default=True)
+@_CSV_FORMULAS
 @_doc
 def distance_to(place: str, borders: tuple[str, ...], units: str | None, fmt: str) -> None:
     """Shortest geodesic distance from PLACE to a border line.
@@ -106,6 +108,7 @@ def distance_to(place: str, borders: tuple[str, ...], units: str | None, fmt: st
 @click.option("--km", type=_KM, required=True, help="Distance from the border in km.")
 @click.option("--format", "fmt", type=click.Choice(("geojson", "table", "csv")),
               default="geojson", show_default=True)
+@_CSV_FORMULAS
 @_OUTPUT
 def within(file: Path | None, border_id: str, km: float, fmt: str,
            output: Path | None) -> None:
