@@ -470,13 +470,13 @@ def test_css_colour_forms_draw_in_print_as_in_the_page():
 # ----------------------------------------------------------------------------- stale font cache
 
 
-@pytest.fixture
-def stale_fonts(monkeypatch, tmp_path):
+def make_font_list_stale(monkeypatch, tmp_path):
     """matplotlib's font list as cached before the CJK fonts were installed.
 
     The live list is copied (through matplotlib's own JSON cache format) without
     the CJK files and put in place of the real one; matplotlib's cache folder is
-    a temporary one, so the real cache is never rewritten.
+    *tmp_path*, so the real cache is never rewritten. Returns the stale font
+    manager and the CJK files it lacks. Also used by the bad-input catalogue.
     """
     import matplotlib
 
@@ -491,7 +491,14 @@ def stale_fonts(monkeypatch, tmp_path):
     monkeypatch.setattr(font_manager, "findfont", stale.findfont)
     monkeypatch.setattr(_fonts, "_refreshed", False)
     _fonts._font_path.cache_clear()
-    yield stale, cjk
+    return stale, cjk
+
+
+@pytest.fixture
+def stale_fonts(monkeypatch, tmp_path):
+    from borderkit.static import _fonts
+
+    yield make_font_list_stale(monkeypatch, tmp_path)
     _fonts._font_path.cache_clear()
 
 

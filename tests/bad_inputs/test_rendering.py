@@ -388,6 +388,116 @@ def check_one_note(fig):
     assert notes.get_text() == "One note.\nSource: One source."
 
 
+# the page's Content-Security-Policy, the print map's colours, labels and fonts (issue 16)
+
+INJECTED = ('<script>window.__pwned = 1</script><img src="https://beacon.example/i.gif">'
+            '<img src=x onerror="window.__pwned = 2">')
+
+
+def csp_injected(env: Env) -> dict[str, Any]:
+    """The plain brief page with a script and beacons inserted raw, opened in Chromium."""
+    page = bk.brief_map(base_spec()).to_html().replace("</body>", INJECTED + "</body>")
+    path = env.tmp / "injected.html"
+    path.write_text(page, encoding="utf-8")
+    ctx = env.browser.new_context()
+    requests: list[str] = []
+    try:
+        view = ctx.new_page()
+        view.route("**/*", lambda r: (requests.append(r.request.url), r.abort()
+                                      if "beacon" in r.request.url else r.continue_()))
+        view.add_init_script("window.__v = []; document.addEventListener("
+                             "'securitypolicyviolation', e => window.__v.push("
+                             "e.effectiveDirective));")
+        view.goto(path.as_uri())
+        view.wait_for_function("window.borderkitReady === true", timeout=15_000)
+        return {"pwned": view.evaluate("typeof window.__pwned"),
+                "violations": set(view.evaluate("window.__v")),
+                "beacons": [u for u in requests if "beacon" in u],
+                "policy": re.search(r'Content-Security-Policy" content="([^"]*)"',
+                                    page).group(1)}
+    finally:
+        ctx.close()
+
+
+def check_csp_injected(r):
+    assert r["pwned"] == "undefined" and r["beacons"] == []
+    assert {"script-src-elem", "script-src-attr", "img-src"} <= r["violations"]
+    assert htmllib.unescape(r["policy"]).startswith("default-src 'none'; script-src 'sha256-")
+
+
+def tile_policies(env: Env) -> tuple[str, str]:
+    def img_src(page: str) -> str:
+        policy = htmllib.unescape(re.search(r'Content-Security-Policy" content="([^"]*)"',
+                                            page).group(1))
+        return re.search(r"img-src [^;]*", policy).group(0)
+
+    return (img_src(bk.brief_map(base_spec()).to_html()),
+            img_src(bk.brief_map(base_spec(tiles="OpenStreetMap.HOT")).to_html()))
+
+
+def colour_spec(colour: Any) -> bk.BriefSpec:
+    return base_spec(layers=[bk.Layer(region_frame(), kind="region", name="GBAO",
+                                      style={"color": colour})])
+
+
+COLOUR_ERROR = (r"^layer 'GBAO' style 'color': 'reddish' is not a CSS colour that both the "
+                r"page and print maps draw; use '#rrggbb' \(or '#rgb', '#rrggbbaa'\), a CSS "
+                r"colour name such as 'darkred', 'rgb\(r, g, b\)' / 'rgba\(r, g, b, a\)' or "
+                r"'hsl\(h, s%, l%\)'$")
+
+
+def many_labels(env: Env) -> Any:
+    rng = np.random.default_rng(1)
+    towns = gpd.GeoDataFrame({"name": [f"Place {i}" for i in range(1000)]},
+                             geometry=shapely.points(rng.uniform(68, 75, 1000),
+                                                     rng.uniform(36, 41, 1000)), crs=4326)
+    return bk.render_static(base_spec(layers=[bk.Layer(towns, kind="town", labels=True)],
+                                      notes=[], sources=[]), dpi=72)
+
+
+def check_many_labels(fig):
+    assert len(fig.borderkit.labels) == 1000
+    crowded = [n for n in fig.borderkit.report if "overlaps other map text" in n]
+    assert 0 < len(crowded) < 1000  # the crowded ones are reported, each by name
+
+
+def stale_font_cache(env: Env) -> tuple[Any, list[str], set[str]]:
+    from borderkit.static import _fonts
+    from test_static import make_font_list_stale
+
+    env.request.addfinalizer(_fonts._font_path.cache_clear)
+    _, cjk = make_font_list_stale(env.mp, env.tmp)
+    if not cjk:
+        pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk)")
+    with _capture_log("borderkit.static._fonts") as records:
+        fig = bk.render_static(base_spec(layers=[bk.Layer(named_point("喀什 Kashgar"),
+                                                          labels=True)]), dpi=30)
+    return fig, records, cjk
+
+
+@contextlib.contextmanager
+def _capture_log(name: str):
+    import logging
+
+    records: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger(name)
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+
+
+def check_stale_font_cache(r):
+    fig, records, cjk = r
+    assert fig.borderkit.fonts[1] in bk.static.CJK_FONTS  # a CJK font found after all
+    assert not [n for n in fig.borderkit.report if "boxes" in n]
+    (note,) = [m for m in records if "built before" in m]
+    assert "rebuilding its font cache" in note
+
+
 # ----------------------------------------------------------------------------- coordinates
 
 BAD_ROWS = ["nan", "inf", "lon 200", "lat 95", "none", "empty"]
@@ -910,6 +1020,17 @@ CASES: list[Case] = [
          "opened", "nothing runs: `window.__pwned` undefined, no alert, no page error; the "
          "title and legend show the text literally",
          browser_run, Gives(check_browser)),
+    Case("html-csp-stops-injected-script", "text",
+         "a brief page with `<script>`, an `<img onerror>` and a beacon `<img src=https://...>` "
+         "inserted raw after rendering (as if escaping had failed), opened in Chromium",
+         "the page's Content-Security-Policy (`default-src 'none'`, only its own scripts by "
+         "SHA-256) stops them: nothing runs, no request leaves, Chromium reports the violations",
+         csp_injected, Gives(check_csp_injected)),
+    Case("html-csp-tile-hosts", "text", "`tiles='OpenStreetMap.HOT'` (web tiles asked for)",
+         "the policy's `img-src` lists the tile hosts `https://{a,b,c}.tile.openstreetmap.fr` "
+         "after `data:`; without tiles `img-src data:` only",
+         tile_policies, Gives(lambda r: r == ("img-src data:", "img-src data: " + " ".join(
+             f"https://{s}.tile.openstreetmap.fr" for s in "abc")))),
     Case("static-attacks", "text",
          "attack strings in every slot, drawn by `render_static` to SVG and PDF",
          "well-formed SVG with no `<script`, handler or link; the text drawn literally",
@@ -928,6 +1049,37 @@ CASES: list[Case] = [
          "one note, one source (before the fix: one line per character)",
          lambda env: bk.render_static(base_spec(notes="One note.", sources="One source."),
                                       dpi=30), Gives(check_one_note)),
+    Case("style-colour-invalid-page", "text", "`style={'color': 'reddish'}`, HTML page",
+         "SpecError naming the layer and the style key, listing the accepted forms (before: "
+         "written into the page, ignored by the browser)",
+         lambda env: bk.brief_map(colour_spec("reddish")).to_html(),
+         Raises(SpecError, COLOUR_ERROR)),
+    Case("style-colour-invalid-print", "text", "`style={'color': 'reddish'}`, print map",
+         "the same SpecError, before anything is drawn (before: a raw ValueError from "
+         "matplotlib)",
+         lambda env: bk.render_static(colour_spec("reddish"), dpi=30),
+         Raises(SpecError, COLOUR_ERROR)),
+    Case("style-colour-css-forms", "text",
+         "`'DarkRed'`, `'rgb(10, 20, 30)'`, `'hsl(120, 100%, 25%)'` as colours",
+         "drawn alike by both renderers: written as `#8b0000`, `#0a141e`, `#008000`",
+         lambda env: [bk.brief_map(colour_spec(c)).to_html().count(h) > 0 and any(
+             tuple(a.get_edgecolor()[0][:3]) == pytest.approx(matplotlib.colors.to_rgb(h))
+             for a in bk.render_static(colour_spec(c), dpi=20).findobj(
+                 lambda a: a.get_gid() == "bk-layer-gbao"))
+             for c, h in (("DarkRed", "#8b0000"), ("rgb(10, 20, 30)", "#0a141e"),
+                          ("hsl(120, 100%, 25%)", "#008000"))],
+         Gives(lambda r: r == [True, True, True])),
+    Case("static-1000-labels", "limits", "1,000 labelled towns in a 7° x 5° box, print map",
+         "all placed in about 3 s, the crowded ones reported (before: 76 s, placement was "
+         "quadratic; 250 labels 6 s); `test_limits_render.py` runs it under 10 s and 1 GB",
+         many_labels, Gives(check_many_labels)),
+    Case("static-stale-font-cache", "fonts",
+         "matplotlib's font list cached before `fonts-noto-cjk` was installed (simulated), a "
+         "Chinese place name",
+         "the CJK files fontconfig (`fc-list :lang=zh`) or the font folders have and the list "
+         "lacks are added and matplotlib's cache rewritten, once, with a log line; the name "
+         "draws (before: boxes forever)",
+         stale_font_cache, Gives(check_stale_font_cache)),
     Case("text-lone-surrogate-field", "text",
          "a title with a lone surrogate (`'report\\udcff.csv'`, from surrogateescape)",
          "SpecError naming the field, for every renderer (before: UnicodeEncodeError on save, "
@@ -1056,6 +1208,11 @@ CASES: list[Case] = [
          lambda env: S.read_spec_text(env.tmp, "b.toml", S.huge_integer_toml()),
          Raises(SpecError, r"^b\.toml, line 2: width: a whole number of 400 digits; numbers in "
                            "a spec file have at most 15 digits")),
+    Case("brief-width-400-digits", "spec files", "`BriefSpec(width=10**400)` in Python",
+         "SpecError: a whole number of CSS pixels from 16 to 10000 (before: OverflowError)",
+         lambda env: base_spec(width=10**400).resolve(),
+         Raises(SpecError, r"^width must be a whole number of CSS pixels from 16 to 10000, "
+                           r"not an integer of more than 15 digits$")),
     Case("spec-5000-digit-integer", "spec files", "a 5,000-digit number (more than int() reads)",
          "SpecError with the line (before: ValueError)",
          lambda env: S.read_spec_text(env.tmp, "b.toml", S.huge_integer_toml(5_000)),

@@ -26,7 +26,8 @@ _TILE_URL = re.compile(r"(https?)://([^/?#]+)(?:[/?#].*)?", re.DOTALL)
 
 def script_hash(text: str) -> str:
     """The CSP source ``'sha256-...'`` of an inline script whose content is *text*."""
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    # surrogatepass: a page with a lone surrogate is refused later, with the text near it
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
     return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
