@@ -14,7 +14,7 @@ import math
 import os
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -326,9 +326,14 @@ def _endpoint(value: Endpoint, where: str) -> tuple[Any, str, float]:
     )
 
 
-def _distance_line(dl: DistanceLine, where: str) -> Any:
+def _distance_line(dl: DistanceLine, where: str, order: int = 0,
+                   explained: bool = True) -> tuple[Any, str, dict[str, Any]]:
+    """(frame, legend name, style overrides) of the *order*-th distance line; unless
+    *explained*, a line whose length carries a ± says in its legend name what ± means."""
+    from . import _derived_looks as _looks
     from . import measure as _measure
 
+    style = _looks.derived_style(dl.style, order, where, _looks.LINE_LOOKS)
     ga, na, pa = _endpoint(dl.a, f"{where}.a")
     gb, nb, pb = _endpoint(dl.b, f"{where}.b")
     if ga.geom_type != "Point" and gb.geom_type == "Point":
@@ -341,10 +346,7 @@ def _distance_line(dl: DistanceLine, where: str) -> Any:
     line = _measure.geodesic_line((ga.x, ga.y), (gb.x, gb.y))
     length = float(line["length_m"].iloc[0])
     spread = pa + pb
-    text = _measure.format_distance(length)
-    if spread > 0:
-        text = (f"≈ {text} (± {_measure.format_distance(spread, units=('km',))}: "
-                "approximate location)")
+    text = _looks.distance_text(length, spread)
     line = line.copy()
     line["name"] = f"{na} → {nb}"
     if dl.label is not None:
@@ -353,13 +355,16 @@ def _distance_line(dl: DistanceLine, where: str) -> Any:
         line["label"] = f"{dl.name}: {text}" if dl.name else text
     line["distance_min_m"] = max(length - spread, 0.0)
     line["distance_max_m"] = length + spread
-    return line
+    return line, _looks.line_name(dl.name, na, nb, spread > 0 and not explained), style
 
 
-def _rings(rr: RangeRings, where: str) -> Any:
+def _rings(rr: RangeRings, where: str, order: int = 0) -> tuple[Any, str, dict[str, Any]]:
+    """(frame, legend name, style overrides) of the *order*-th set of range rings."""
+    from . import _derived_looks as _looks
     from . import buffers as _buffer
     from . import measure as _measure
 
+    style = _looks.derived_style(rr.style, order, where, _looks.RING_LOOKS)
     try:
         radii = [float(r) for r in rr.radii_m]
     except (TypeError, ValueError) as err:
@@ -375,8 +380,19 @@ def _rings(rr: RangeRings, where: str) -> Any:
     except DataError as err:
         raise type(err)(f"{where}: {err}") from err
     frame["name"] = [f"{_measure.format_distance(r, units=('km',))} from {name}" for r in radii]
-    frame["label"] = [_measure.format_distance(r, units=("km", "nmi")) for r in radii]
-    return frame
+    frame["label"] = [_looks.ring_label(r, name) for r in radii]
+    return frame, _looks.ring_name(rr.name, name), style
+
+
+def _lines_and_rings(spec: BriefSpec) -> Iterator[tuple[str, Any, str, dict[str, Any]]]:
+    """(kind, frame, legend name, style overrides) of each distance line, then each ring set."""
+    explained = False  # what ± means is said once, by the first line that has one
+    for j, dl in enumerate(spec.distance_lines):
+        frame, name, style = _distance_line(dl, f"distance_lines[{j}]", j, explained)
+        explained = explained or bool((frame["distance_max_m"] > frame["length_m"]).any())
+        yield "distance_line", frame, name, style
+    for j, rr in enumerate(spec.rings):
+        yield "ring", *_rings(rr, f"rings[{j}]", j)
 
 
 # --------------------------------------------------------------------------- view, inset, credits

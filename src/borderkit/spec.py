@@ -32,10 +32,9 @@ from ._resolve import (
     _attribution,
     _check_fields,
     _clean,
-    _distance_line,
     _filter,
     _inset,
-    _rings,
+    _lines_and_rings,
     _slug,
     _uncertainty,
     _user_kind,
@@ -155,12 +154,14 @@ class DistanceLine:
     label : str, optional
         Text drawn on the line instead of the computed distance.
     name : str, optional
-        Legend and layer-control name; a named line is labelled ``"<name>: <distance>"``.
+        Legend name (default: the two ends); a named line's label is ``"<name>: <distance>"``.
+    style : mapping, optional
+        ``color``, ``weight``, ``dash`` (None: solid), ``opacity``; default: a fixed cycle.
 
     Examples
     --------
     >>> import borderkit as bk
-    >>> bk.DistanceLine("Dushanbe", "Khorugh").b
+    >>> bk.DistanceLine("Dushanbe", "Khorugh", style={"color": "darkred"}).b
     'Khorugh'
     """
 
@@ -168,6 +169,7 @@ class DistanceLine:
     b: Endpoint
     label: str | None = None
     name: str | None = None
+    style: Mapping[str, Any] | None = None
 
 
 @dataclass
@@ -181,7 +183,9 @@ class RangeRings:
     radii_m : sequence of float
         Ring radii in metres (each positive and finite).
     name : str, optional
-        Legend and layer-control name (default ``"Range rings"``).
+        Legend and layer-control name (default ``"Rings around <centre>"``).
+    style : mapping, optional
+        As for :class:`DistanceLine`: ``color``, ``weight``, ``dash``, ``opacity``.
 
     Examples
     --------
@@ -193,6 +197,7 @@ class RangeRings:
     center: Endpoint
     radii_m: Sequence[float] = (50_000.0, 100_000.0, 200_000.0)
     name: str | None = None
+    style: Mapping[str, Any] | None = None
 
 
 @dataclass
@@ -469,14 +474,9 @@ def _add_derived_layers(layers: _LayerList, spec: BriefSpec) -> None:
         if circles is not None and len(circles):
             layers.add(circles, "uncertainty", "Location uncertainty", None,
                        label_column="label")
-    for j, dl in enumerate(spec.distance_lines):
-        frame = _distance_line(dl, f"distance_lines[{j}]")
-        layers.add(frame, "distance_line", dl.name or "Geodesic distance", None,
-                   label_column="label", labels=True)
-    for j, rr in enumerate(spec.rings):
-        frame = _rings(rr, f"rings[{j}]")
-        layers.add(frame, "ring", rr.name or "Range rings", None, label_column="label",
-                   labels=True)
+    for kind, frame, name, style in _lines_and_rings(spec):
+        layers.add(frame, kind, name, None, label_column="label", labels=True)
+        layers.layers[-1].style.update(style)  # its look in the cycle, or its own style
 
 
 def _resolve(spec: BriefSpec) -> ResolvedSpec:
