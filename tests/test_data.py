@@ -421,3 +421,44 @@ def test_data_dir_prefers_the_packaged_copy():
     checkout = Path(data.__file__).resolve().parents[2] / "data" / "geo"
     expected = packaged if (packaged / "datapackage.json").is_file() else checkout
     assert data._data_dir() == expected  # tests/test_wheel.py covers the packaged branch
+
+
+# ---------------------------------------------------- issue 15: plausible suggestions only
+
+
+@pytest.mark.parametrize("lookup, query", [
+    (borderkit.region, "Ladakh"),  # difflib ratio 0.62 to "Badakhshan": not a typo of it
+    (borderkit.place, "Kabul"),  # 0.6 to "Kulob" and "Kulma"
+    (borderkit.place, "London"),
+])
+def test_no_suggestion_below_the_similarity_threshold(lookup, query):
+    with pytest.raises(DatasetNotFoundError) as err:
+        lookup(query)
+    text = str(err.value)
+    assert "did you mean" not in text
+    assert "Gorno-Badakhshan (TJ-GB)" not in text or "shipped regions" in text
+    assert "Tajikistan" in text  # what is shipped
+    assert "borderkit.read_layer(" in text  # how to bring your own data
+
+
+def test_region_miss_lists_the_shipped_regions():
+    with pytest.raises(DatasetNotFoundError, match="shipped regions are the 5 admin-1") as err:
+        borderkit.region("Ladakh")
+    assert "TJ-GB" in str(err.value) and "TJ-SU" in str(err.value)
+
+
+def test_place_miss_lists_the_shipped_kinds():
+    with pytest.raises(DatasetNotFoundError, match="checkpoint") as err:
+        borderkit.place("London")
+    assert "shipped places" in str(err.value)
+
+
+@pytest.mark.parametrize("lookup, query, expected", [
+    (borderkit.region, "Khatlan", "Khatlon (TJ-KT)"),
+    (borderkit.place, "Dushambe", "Dushanbe (dushanbe)"),
+    (borderkit.place, "Kulmaa", "Kulma Pass"),
+])
+def test_typos_still_get_a_suggestion(lookup, query, expected):
+    with pytest.raises(DatasetNotFoundError, match="did you mean") as err:
+        lookup(query)
+    assert expected in str(err.value)

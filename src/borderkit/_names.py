@@ -96,10 +96,36 @@ def _split_names(text: Any) -> list[str]:
     return [str(t) for t in text]
 
 
+# A name is suggested only when difflib's ratio to it is at least this: typos such as
+# "Khatlan", "Dushambe" or "Kulab" (0.8-0.9) are; other places such as "Ladakh" for
+# "Badakhshan" (0.62) or "Kabul" for "Kulob" (0.6) are not.
+SUGGEST_MIN_RATIO = 0.8
+
+BRING_YOUR_OWN = ("for other places or areas, bring your own data: "
+                  "borderkit.read_layer('my_file.geojson') (GeoJSON, GPKG, SHP, KML, CSV)")
+
+
+def close_names(query: str, names: Iterable[str], *, n: int = 5) -> list[str]:
+    """The *names* plausibly meant by *query* (folded ratio >= :data:`SUGGEST_MIN_RATIO`).
+
+    Examples
+    --------
+    >>> close_names("Khatlan", ["khatlon", "sughd"])
+    ['khatlon']
+    >>> close_names("Ladakh", ["badakhshan", "gorno badakhshan"])
+    []
+    """
+    return difflib.get_close_matches(_fold(query), list(names), n=n, cutoff=SUGGEST_MIN_RATIO)
+
+
 def _lookup(
-    query: Any, keys: dict[str, list[int]], labels: list[str], *, what: str, hint: str
+    query: Any, keys: dict[str, list[int]], labels: list[str], *, what: str, hint: str,
+    shipped: str = "",
 ) -> int:
-    """Row position for *query* in *keys* (folded name -> rows); errors list close matches."""
+    """Row position for *query* in *keys* (folded name -> rows); errors list close matches.
+
+    Without a plausible match the error says what is *shipped* and how to bring your own data.
+    """
     if not isinstance(query, str) or not query.strip():
         raise DatasetNotFoundError(f"{what} name must be a non-empty string, got {query!r}")
     folded = _fold(query)
@@ -111,10 +137,13 @@ def _lookup(
         raise DatasetNotFoundError(
             f"{what} {query!r} is ambiguous: it matches {options}; use the id instead"
         )
-    close = difflib.get_close_matches(folded, list(keys), n=8, cutoff=0.6)
+    close = close_names(folded, keys, n=8)
     suggestions = list(dict.fromkeys(labels[keys[c][0]] for c in close))[:5]
-    near = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
-    raise DatasetNotFoundError(f"no {what} named {query!r}{near} ({hint})")
+    if suggestions:
+        raise DatasetNotFoundError(
+            f"no {what} named {query!r}; did you mean {', '.join(suggestions)}? ({hint})")
+    pack = f"; {shipped}" if shipped else ""
+    raise DatasetNotFoundError(f"no {what} named {query!r}{pack}; {BRING_YOUR_OWN} ({hint})")
 
 
 def _index(frame: pd.DataFrame, columns: Iterable[str], alias_column: str | None) -> dict:

@@ -35,7 +35,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from ._names import _COUNTRY_ALIASES, _LAYER_ALIASES, _fold, _index, _lookup
+from ._names import _COUNTRY_ALIASES, _LAYER_ALIASES, SUGGEST_MIN_RATIO, _fold, _index, _lookup
 from .errors import DataError, DatasetNotFoundError
 
 __all__ = [
@@ -200,7 +200,8 @@ def _layer_name(name: Any) -> str:
         hit = by_fold.get(folded[:-1])
     if hit in _manifest():
         return hit
-    close = difflib.get_close_matches(folded, [*by_fold, *_LAYER_ALIASES], n=3, cutoff=0.5)
+    close = difflib.get_close_matches(folded, [*by_fold, *_LAYER_ALIASES], n=3,
+                                      cutoff=SUGGEST_MIN_RATIO)
     guesses = list(dict.fromkeys(by_fold.get(c) or _LAYER_ALIASES[c] for c in close))
     near = f"did you mean {', '.join(guesses)}? " if guesses else ""
     raise DatasetNotFoundError(
@@ -319,7 +320,11 @@ def place(name: str, /) -> gpd.GeoDataFrame:
     frame = load("places")
     keys = _index(frame, ["id", "name"], "alt_names")
     labels = [f"{n} ({i})" for n, i in zip(frame["name"], frame["id"], strict=True)]
-    pos = _lookup(name, keys, labels, what="place", hint="see borderkit.places() for all places")
+    kinds = ", ".join(sorted(set(frame["kind"].dropna().astype(str))))
+    shipped = (f"the shipped places are the Tajikistan region pack's {len(frame)} points "
+               f"({kinds}), e.g. {', '.join(frame['id'].head(4))}")
+    pos = _lookup(name, keys, labels, what="place", shipped=shipped,
+                  hint="see borderkit.places() for all places")
     return _one(frame, pos)
 
 
@@ -454,7 +459,10 @@ def region(name: str, /) -> gpd.GeoDataFrame:
     for key, rows in extra.items():
         keys.setdefault(key, rows)
     labels = [f"{n} ({i})" for n, i in zip(frame["name"], frame["id"], strict=True)]
-    pos = _lookup(name, keys, labels, what="region", hint="see borderkit.load('admin1')")
+    shipped = (f"the shipped regions are the {len(frame)} admin-1 regions of Tajikistan: "
+               f"{', '.join(labels)}")
+    pos = _lookup(name, keys, labels, what="region", shipped=shipped,
+                  hint="see borderkit.load('admin1')")
     return _one(frame, pos)
 
 
