@@ -86,3 +86,13 @@ def test_preset_page_is_small_offline_and_labelled(brief):
     assert "km" in text and "nmi" in text
     assert 'id="bk-inset-svg"' in page
     assert page == bk.brief_map(NAME).to_html()
+
+
+def test_preset_distance_lines_look_different_with_short_labels(brief):
+    lines = [lyr for lyr in brief.resolved.layers if lyr.kind == "distance_line"]
+    assert len({(lyr.style["color"], lyr.style["dash"]) for lyr in lines}) == 2
+    labels = [lyr.frame["label"].iloc[0] for lyr in lines]
+    assert all(re.fullmatch(r"To the \w+ border: ≈ [0-9.]+ km / [0-9.]+ mi / [0-9.]+ nmi "
+                            r"± [0-9.]+ km", text) for text in labels), labels
+    legend = [name for name, _ in brief.resolved.legend_entries()]
+    assert sum("± = approximate location" in name for name in legend) == 1  # said once

@@ -26,7 +26,7 @@ __all__ = ["LINE_LOOKS", "RING_LOOKS", "STYLE_KEYS", "PLUS_MINUS_NOTE", "derived
 
 #: (colour, dash) of the 1st, 2nd, ... distance line; the first is the kind's own look.
 LINE_LOOKS: tuple[tuple[str, str], ...] = (
-    ("#111111", "2 4"), ("#c2185b", "8 4"), ("#6d4c41", "1 3"), ("#827717", "10 3 2 3"),
+    ("#111111", "2 4"), ("#0277bd", "8 4"), ("#827717", "1 3"), ("#ad1457", "10 3 2 3"),
 )
 #: (colour, dash) of the 1st, 2nd, ... set of range rings; the first is the kind's own look.
 RING_LOOKS: tuple[tuple[str, str], ...] = (
@@ -93,7 +93,7 @@ def derived_style(style: Any, order: int, where: str, looks: Sequence[tuple[str,
     Examples
     --------
     >>> derived_style(None, 1, "distance_lines[1]", LINE_LOOKS)
-    {'color': '#c2185b', 'dash': '8 4'}
+    {'color': '#0277bd', 'dash': '8 4'}
     >>> derived_style({"color": "red", "opacity": 0.5, "dash": None}, 0, "rings[0]", RING_LOOKS)
     {'color': '#ff000080', 'dash': None}
     """
