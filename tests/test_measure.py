@@ -538,7 +538,9 @@ def test_one_row_input_broadcasts_like_a_point():
     expected = [ref_distance(70, 38, 71, 38), ref_distance(70, 38, 72, 38)]
     np.testing.assert_allclose(got.to_numpy(), expected, atol=MICRON)
     assert list(got.index) == [0, 1]
-    assert distance(one, one).to_dict() == {"hq": 0.0}
+    # two one-row inputs are two places: a Distance, as for two (lon, lat) tuples (issue 15)
+    both = distance(one, one)
+    assert isinstance(both, Distance) and both == both.min_m == both.max_m == 0.0
 
 
 @pytest.mark.parametrize("a", [
@@ -559,3 +561,81 @@ def test_an_unmasked_masked_array_and_text_columns():
     assert got.iloc[0] == 0.0 and got.iloc[1] > 0
     with pytest.raises(CoordinateError, match="column 'lon': cannot read coordinates"):
         distance(pd.DataFrame({"lon": ["70", "x"], "lat": [38.0, 38.0]}), (70.0, 38.0))
+
+
+# ---------------------------------------------------------------- issue 15: stable result types
+def test_two_places_give_a_distance_with_or_without_precision():
+    import borderkit as bk
+
+    kulob, dushanbe = bk.place("Kulob"), bk.place("Dushanbe")
+    exact = distance(tuple(kulob[["lon", "lat"]].iloc[0]), tuple(dushanbe[["lon", "lat"]].iloc[0]))
+    approx = distance(kulob, dushanbe)  # both carry precision_m: was a one-row DataFrame
+    assert type(exact) is type(approx) is Distance
+    assert exact.min_m == exact.max_m == exact.m == exact.distance_m
+    spread = float(kulob["precision_m"].iloc[0] + dushanbe["precision_m"].iloc[0])
+    assert approx.m == pytest.approx(exact.m, abs=1e-6)
+    assert approx.min_m == pytest.approx(approx.m - spread) and not approx.exact
+    assert approx.max_m == pytest.approx(approx.m + spread)
+    assert float(approx) == approx.m and round(approx / 1000) == 112
+    assert distance(kulob, shapely.Point(68.78, 38.56)).max_m > distance(kulob, (68.78, 38.56))
+    label = format_distance(approx)  # raised, pasting the whole frame, before issue 15
+    assert label == f"{format_distance(approx.m)} (± {spread / 1000:.1f} km)"
+    assert format_distance(exact) == format_distance(exact.m)
+
+
+def test_distance_value_round_trips_and_serialises():
+    import json
+    import pickle
+
+    d = distance(shapely.Point(68.78, 38.56), (75.98, 39.47), azimuths=True)
+    back = pickle.loads(pickle.dumps(d))
+    assert isinstance(back, Distance) and repr(back) == repr(d)
+    assert json.loads(json.dumps({"d": d}))["d"] == d.m
+    assert d.to_dict()["azimuth_fwd_deg"] == d.azimuth_fwd_deg
+
+
+def test_format_distance_takes_one_row_and_refuses_a_table():
+    import borderkit as bk
+
+    one = distance_to(bk.place("shaymak-facility"), bk.border("CHN-TJK"))
+    row = one.iloc[0]
+    want = format_distance(row["distance_m"])
+    assert format_distance(one).startswith(want + " (± ")
+    assert format_distance(row) == format_distance(one)
+    assert format_distance(pd.Series([1500.0]), units="m", digits=0) == "1,500 m"
+    table = distance_to(bk.places(), bk.border("CHN-TJK"))
+    with pytest.raises(DataError, match="DataFrame of 11 rows; format_distance formats one") as err:
+        format_distance(table)
+    assert "Dushanbe" not in str(err.value) and "\n" not in str(err.value)
+    with pytest.raises(DataError, match=r"not a ndarray of shape \(1000,\)"):
+        format_distance(np.arange(1000.0))
+
+
+def test_tables_keep_the_names_of_their_rows():
+    import borderkit as bk
+
+    four = bk.places().iloc[:4]  # a plain RangeIndex and a name column
+    names = list(four["name"])
+    matrix = distance_matrix(four, four)  # was indexed 0..3
+    assert list(matrix.index) == list(matrix.columns) == names
+    assert matrix.index.name == "name"
+    assert matrix.loc[names[0], names[2]] == pytest.approx(
+        distance(four.iloc[[0]], four.iloc[[2]]).m, abs=1e-6)
+    got = distance_to(bk.places(), bk.border("AFG-TJK"))
+    assert list(got.index) == list(bk.places()["name"])
+    by_id = distance_to(bk.places().drop(columns="name"), bk.border("AFG-TJK"))
+    assert list(by_id.index) == list(bk.places()["id"]) and by_id.index.name == "id"
+    # an index that is the input's own naming is kept
+    keyed = four.set_index("id")
+    assert list(distance_to(keyed, bk.border("AFG-TJK")).index) == list(keyed.index)
+    # filtering keeps the rule, whether or not pandas keeps a RangeIndex
+    for kinds in (["town"], ["town", "capital"]):
+        filtered = bk.places()[bk.places()["kind"].isin(kinds)]
+        got = distance_to(filtered, bk.border("AFG-TJK"))
+        assert list(got.index) == list(filtered["name"])
+    numbered = four.rename_axis("row")  # a named index is the input's own naming
+    assert list(distance_matrix(numbered, numbered).index) == [0, 1, 2, 3]
+    # repeated or missing names cannot name rows: the index stays
+    twice = pd.concat([four, four], ignore_index=True).drop(columns="id")
+    assert list(distance_matrix(twice, (70.0, 38.0)).index) == list(range(8))
+    assert list(distance_to(twice, bk.border("AFG-TJK")).index) == list(range(8))

@@ -33,6 +33,7 @@ class _Points:
     scalar: bool
     precision: np.ndarray | None
     frame: gpd.GeoDataFrame | None = None
+    frame_input: bool = False  # given as a GeoSeries, GeoDataFrame or DataFrame
 
     def __len__(self) -> int:
         return len(self.lon)
@@ -77,7 +78,7 @@ def _points(obj: Any, name: str, crs: Any = None) -> _Points:
         lon, lat = shapely.get_x(geoms), shapely.get_y(geoms)
         if "precision_m" in frame.columns:
             precision = _precision(frame["precision_m"], name)
-        return _Points(lon, lat, frame.index, False, precision, frame)
+        return _Points(lon, lat, frame.index, False, precision, frame, True)
     if isinstance(obj, pd.DataFrame):
         cols = {str(c).lower(): c for c in obj.columns}
         lon_col = cols.get("lon", cols.get("longitude"))
@@ -94,7 +95,7 @@ def _points(obj: Any, name: str, crs: Any = None) -> _Points:
         lon, lat = check_lonlat(lon, lat, name=name, index=obj.index)
         if "precision_m" in obj.columns:
             precision = _precision(obj["precision_m"], name)
-        return _Points(lon, lat, obj.index, False, precision)
+        return _Points(lon, lat, obj.index, False, precision, None, True)
     scalar = False
     if isinstance(obj, shapely.Point):
         if obj.is_empty:
@@ -260,6 +261,37 @@ def _result_index(pa: _Points, pb: _Points, n: int) -> pd.Index:
     return pd.RangeIndex(n)
 
 
+def _row_names(obj: Any) -> pd.Index | None:
+    """The names of a frame's rows for a table result, or None to keep its index.
+
+    The rule of :func:`borderkit.measure.distance_to` and
+    :func:`~borderkit.measure.distance_matrix`: a DataFrame or GeoDataFrame
+    whose index is pandas' numbering (unnamed integers: a ``RangeIndex``
+    0, 1, 2, ... or what is left of it after filtering rows) is named by its
+    ``name`` column, else its ``id`` column (matched without case), when that
+    column has no missing and no repeated values. Any other index (strings,
+    a named index such as ``set_index("id")`` gives) is the input's own naming
+    and is kept. Filtering never changes which rule applies (pandas keeps a
+    ``RangeIndex`` for some filters and not for others).
+    """
+    if not isinstance(obj, pd.DataFrame) or obj.index.name is not None:
+        return None
+    if obj.index.nlevels != 1 or not pd.api.types.is_integer_dtype(obj.index.dtype):
+        return None
+    by_lower: dict[str, Any] = {}
+    for col in obj.columns:
+        if isinstance(col, str):
+            by_lower.setdefault(col.lower(), col)
+    for wanted in ("name", "id"):
+        col = by_lower.get(wanted)
+        if col is None:
+            continue
+        values = obj[col]
+        if isinstance(values, pd.Series) and values.notna().all() and values.is_unique:
+            return pd.Index(values.to_numpy(), name=col)
+    return None
+
+
 def _dask_input(obj: Any) -> bool:
     """True for a dask collection: those go to :mod:`borderkit._dask` (partitioned)."""
     return callable(getattr(type(obj), "__dask_graph__", None))
@@ -269,8 +301,55 @@ def _check_distance(value: Any, name: str, *, allow_negative: bool) -> float:
     try:
         out = float(value)
     except (TypeError, ValueError) as err:
-        raise DataError(f"{name} must be a number of metres, not {value!r}") from err
+        raise DataError(f"{name} must be a number of metres, not {_short(value)}") from err
     if not math.isfinite(out) or (out < 0 and not allow_negative):
         raise DataError(f"{name} must be a finite{'' if allow_negative else ' non-negative'} "
-                        f"number of metres, not {value!r}")
+                        f"number of metres, not {_short(value)}")
     return out
+
+
+def _short(value: Any) -> str:
+    """A value for an error message: its repr when short, else its type and shape."""
+    text = repr(value)
+    if len(text) <= 60 and "\n" not in text:
+        return text
+    shape = getattr(value, "shape", None)
+    size = f" of shape {tuple(shape)}" if shape is not None else ""
+    return f"a {type(value).__name__}{size}"
+
+
+def _distance_and_range(meters: Any) -> tuple[float, float, float]:
+    """(metres, min, max) of a number, a Distance or a one-row distance result.
+
+    The argument of :func:`borderkit.measure.format_distance`; a
+    :class:`~borderkit.measure.Distance` is known by its ``min_m``/``max_m``.
+    """
+    bounds = getattr(meters, "min_m", None), getattr(meters, "max_m", None)
+    if isinstance(meters, float) and None not in bounds:
+        value = _check_distance(meters, "meters", allow_negative=True)
+        lo = _check_distance(bounds[0], "meters.min_m", allow_negative=True)
+        return value, lo, _check_distance(bounds[1], "meters.max_m", allow_negative=True)
+    if not isinstance(meters, pd.Series | pd.DataFrame):
+        value = _check_distance(meters, "meters", allow_negative=True)
+        return value, value, value
+    if isinstance(meters, pd.Series) and "distance_m" in meters.index:
+        meters = meters.to_frame().T  # one row of a table result
+    kind = type(meters).__name__
+    if len(meters) != 1:
+        raise DataError(
+            f"meters: got a {kind} of {len(meters)} rows; format_distance formats one "
+            "distance: pick a row (result.iloc[i]) or label each one, e.g. "
+            "[format_distance(m) for m in result['distance_m']]"
+        )
+    if isinstance(meters, pd.Series):
+        return _distance_and_range(meters.iloc[0])
+    if "distance_m" not in meters.columns:
+        raise DataError(
+            f"meters: a DataFrame needs a 'distance_m' column (has {list(meters.columns)[:10]})"
+        )
+    row = meters.iloc[0]
+    value = _check_distance(row["distance_m"], "meters['distance_m']", allow_negative=True)
+    lo = row.get("distance_min_m", value)
+    hi = row.get("distance_max_m", value)
+    return (value, _check_distance(lo, "meters['distance_min_m']", allow_negative=True),
+            _check_distance(hi, "meters['distance_max_m']", allow_negative=True))

@@ -11,7 +11,7 @@ theirs (see :mod:`borderkit.measure`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -27,6 +27,7 @@ from ._inputs import (
     _Points,
     _points,
     _result_index,
+    _row_names,
 )
 from ._validate import to_wgs84
 from .errors import DataError
@@ -44,17 +45,107 @@ __all__ = [
 ]
 
 
-class Distance(NamedTuple):
-    """Distance between two single points, with azimuths in degrees.
+class Distance(float):
+    """The distance between two single places: a float of metres with its range.
 
-    ``azimuth_fwd_deg`` is the direction from ``a`` towards ``b`` at ``a``;
-    ``azimuth_back_deg`` is the direction from ``b`` back towards ``a`` at ``b``
-    (both clockwise from north, in (-180, 180]).
+    It is a ``float`` (``float(d)``, ``round(d)``, ``d / 1000`` and
+    :func:`json.dumps` see the metres), with:
+
+    * ``m`` (also ``distance_m``): the geodesic distance in metres;
+    * ``min_m`` / ``max_m``: the smallest and largest distance in metres
+      consistent with the places' ``precision_m`` (both equal ``m`` when the
+      places are exact, as plain coordinates always are);
+    * ``azimuth_fwd_deg``: the direction from ``a`` towards ``b`` at ``a``, and
+      ``azimuth_back_deg``: from ``b`` back towards ``a`` at ``b`` (degrees
+      clockwise from north, in (-180, 180]).
+
+    :func:`borderkit.measure.format_distance` shows the range as ``± ...``.
+
+    Examples
+    --------
+    >>> from borderkit.measure import Distance
+    >>> d = Distance(1000.0, 90.0, -90.0, min_m=500.0, max_m=1500.0)
+    >>> d.m, d.min_m, d.max_m, d.exact, float(d) / 1000
+    (1000.0, 500.0, 1500.0, False, 1.0)
+    >>> Distance(2.5).max_m
+    2.5
     """
 
-    distance_m: float
-    azimuth_fwd_deg: float
-    azimuth_back_deg: float
+    __slots__ = ("_fwd", "_back", "_min", "_max")
+    _fwd: float
+    _back: float
+    _min: float
+    _max: float
+
+    def __new__(
+        cls,
+        distance_m: float,
+        azimuth_fwd_deg: float = float("nan"),
+        azimuth_back_deg: float = float("nan"),
+        *,
+        min_m: float | None = None,
+        max_m: float | None = None,
+    ) -> Distance:
+        self = super().__new__(cls, distance_m)
+        value = float(self)
+        self._fwd = float(azimuth_fwd_deg)
+        self._back = float(azimuth_back_deg)
+        self._min = value if min_m is None else float(min_m)
+        self._max = value if max_m is None else float(max_m)
+        return self
+
+    @property
+    def m(self) -> float:
+        """The geodesic distance in metres (a plain float)."""
+        return float(self)
+
+    @property
+    def distance_m(self) -> float:
+        """The same as :attr:`m` (the name of the column in table results)."""
+        return float(self)
+
+    @property
+    def min_m(self) -> float:
+        """The smallest distance in metres consistent with the places' precision."""
+        return self._min
+
+    @property
+    def max_m(self) -> float:
+        """The largest distance in metres consistent with the places' precision."""
+        return self._max
+
+    @property
+    def exact(self) -> bool:
+        """True when both places are exact (``min_m == max_m == m``)."""
+        return self._min == self._max == float(self)
+
+    @property
+    def azimuth_fwd_deg(self) -> float:
+        """Direction from ``a`` towards ``b`` at ``a``, degrees clockwise from north."""
+        return self._fwd
+
+    @property
+    def azimuth_back_deg(self) -> float:
+        """Direction from ``b`` back towards ``a`` at ``b``, degrees clockwise from north."""
+        return self._back
+
+    def to_dict(self) -> dict[str, float]:
+        """The values under the column names of the table results."""
+        return {"distance_m": float(self), "distance_min_m": self._min,
+                "distance_max_m": self._max, "azimuth_fwd_deg": self._fwd,
+                "azimuth_back_deg": self._back}
+
+    def __repr__(self) -> str:
+        return (f"Distance(m={float(self)!r}, min_m={self._min!r}, max_m={self._max!r}, "
+                f"azimuth_fwd_deg={self._fwd!r}, azimuth_back_deg={self._back!r})")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_distance_from, (float(self), self._fwd, self._back, self._min, self._max))
+
+
+def _distance_from(m: float, fwd: float, back: float, lo: float, hi: float) -> Distance:
+    """Rebuild a pickled :class:`Distance`."""
+    return Distance(m, fwd, back, min_m=lo, max_m=hi)
 
 
 # its public home: reprs, pickles and the docs name borderkit.measure.Distance
@@ -74,19 +165,27 @@ def _bounds_columns(
 
 # ---------------------------------------------------------------- point to point
 def distance(
-    a: Any, b: Any, /, *, azimuths: bool = False, crs: Any = None
-) -> float | Distance | pd.Series | pd.DataFrame:
-    """In-memory :func:`borderkit.measure.distance`."""
+    a: Any, b: Any, /, *, azimuths: bool = False, crs: Any = None, places: bool = False
+) -> Distance | pd.Series | pd.DataFrame:
+    """In-memory :func:`borderkit.measure.distance`.
+
+    With ``places=True`` (the public function) a one-row frame counts as a
+    single place, like a ``(lon, lat)`` tuple; the partitioned path leaves it
+    False, so that every partition gives a table.
+    """
     pa, pb = _points(a, "a", crs), _points(b, "b", crs)
     lon1, lat1, lon2, lat2 = _broadcast(pa, pb)
     az12, az21, d = GEOD.inv(lon1, lat1, lon2, lat2)
     d = np.asarray(d, dtype="float64")
-    if pa.scalar and pb.scalar:
-        if azimuths:
-            return Distance(float(d[0]), float(az12[0]), float(az21[0]))
-        return float(d[0])
-    index = _result_index(pa, pb, len(d))
     precision = _combined_precision(pa, pb, len(d))
+    if _single(pa, places) and _single(pb, places):
+        bounds = _bounds_columns(d, precision)
+        return Distance(
+            float(d[0]), float(az12[0]), float(az21[0]),
+            min_m=float(bounds["distance_min_m"][0]) if bounds else None,
+            max_m=float(bounds["distance_max_m"][0]) if bounds else None,
+        )
+    index = _result_index(pa, pb, len(d))
     if not azimuths and precision is None:
         return pd.Series(d, index=index, name="distance_m")
     cols: dict[str, Any] = {"distance_m": d}
@@ -95,6 +194,11 @@ def distance(
         cols["azimuth_fwd_deg"] = np.asarray(az12)
         cols["azimuth_back_deg"] = np.asarray(az21)
     return pd.DataFrame(cols, index=index)
+
+
+def _single(p: _Points, places: bool) -> bool:
+    """One place: a scalar point, or (for the public API) a frame of one row."""
+    return p.scalar or (places and p.frame_input and len(p) == 1)
 
 
 def _combined_precision(pa: _Points, pb: _Points, n: int) -> np.ndarray | None:
@@ -116,9 +220,13 @@ def distance_matrix(a: Any, b: Any, /, *, crs: Any = None) -> pd.DataFrame:
     lon2 = np.tile(pb.lon, n)
     lat2 = np.tile(pb.lat, n)
     _, _, d = GEOD.inv(lon1, lat1, lon2, lat2)
-    index = pa.index if not pa.scalar else pd.RangeIndex(1)
-    columns = pb.index if not pb.scalar else pd.RangeIndex(1)
-    return pd.DataFrame(np.asarray(d).reshape(n, m), index=index, columns=columns)
+    index = pd.RangeIndex(1) if pa.scalar else _row_names(a)
+    columns = pd.RangeIndex(1) if pb.scalar else _row_names(b)
+    return pd.DataFrame(
+        np.asarray(d).reshape(n, m),
+        index=pa.index if index is None else index,
+        columns=pb.index if columns is None else columns,
+    )
 
 
 # ---------------------------------------------------------------- point to geometry

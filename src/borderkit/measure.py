@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from . import _kernel
-from ._inputs import _check_distance, _dask_input
+from ._inputs import _dask_input, _distance_and_range, _row_names
 from ._kernel import Distance
 from .errors import DataError
 
@@ -63,30 +63,35 @@ _UNITS_M = {"m": 1.0, "km": 1000.0, "mi": 1609.344, "nmi": 1852.0}
 # ---------------------------------------------------------------- point to point
 def distance(
     a: Any, b: Any, /, *, azimuths: bool = False, crs: Any = None
-) -> float | Distance | pd.Series | pd.DataFrame:
+) -> Distance | pd.Series | pd.DataFrame:
     """Geodesic distance between points, element-wise.
 
     Parameters
     ----------
     a, b
         Points (see the module notes for the accepted forms; ``(lon, lat)``
-        order). Equal lengths, or one of them a single point.
+        order). Equal lengths, or one of them a single point. A single place
+        is a ``(lon, lat)`` tuple of scalars, a shapely Point, or a frame of
+        one row (such as :func:`borderkit.place` returns).
     azimuths
-        Also return the forward azimuth at ``a`` and the back azimuth at ``b``
-        (from ``b`` towards ``a``), in degrees clockwise from north.
+        Also report the forward azimuth at ``a`` and the back azimuth at ``b``
+        (from ``b`` towards ``a``), in degrees clockwise from north (a
+        :class:`Distance` always carries them).
     crs
         CRS of plain coordinates and shapely points (default EPSG:4326);
         GeoSeries/GeoDataFrame carry their own.
 
     Returns
     -------
-    float, Distance, pandas.Series or pandas.DataFrame
-        For two single points: the distance in metres (a :class:`Distance`
-        tuple with ``azimuths=True``). Otherwise a Series ``distance_m`` in
-        metres indexed like the array input, or a DataFrame when azimuths
-        (``azimuth_fwd_deg``, ``azimuth_back_deg``) or uncertainty
-        (``distance_min_m``, ``distance_max_m`` from ``precision_m`` columns)
-        are reported.
+    Distance, pandas.Series or pandas.DataFrame
+        For two single places, always a :class:`Distance`, whether or not they
+        carry ``precision_m``: a float of metres with ``.m``, ``.min_m``,
+        ``.max_m`` (the range from ``precision_m``; equal to ``.m`` for exact
+        places) and the azimuths, which :func:`format_distance` accepts.
+        Otherwise a Series ``distance_m`` in metres indexed like the array
+        input, or a DataFrame when azimuths (``azimuth_fwd_deg``,
+        ``azimuth_back_deg``) or uncertainty (``distance_min_m``,
+        ``distance_max_m`` from ``precision_m`` columns) are reported.
 
     Raises
     ------
@@ -98,9 +103,15 @@ def distance(
 
     Examples
     --------
-    >>> from borderkit.measure import distance
+    >>> from borderkit.measure import distance, format_distance
     >>> round(distance((68.78, 38.56), (75.98, 39.47)))  # Dushanbe to Kashgar
     631529
+    >>> import borderkit
+    >>> d = distance(borderkit.place("Kulob"), borderkit.place("Dushanbe"))
+    >>> round(d.m), round(d.min_m), round(d.max_m)  # both places are approximate
+    (111565, 108065, 115065)
+    >>> format_distance(d, units="km")
+    '111.6 km (± 3.5 km)'
     >>> distance((0, 0), ([0, 1], [1, 0])).round(1).tolist()
     [110574.4, 111319.5]
     """
@@ -108,7 +119,7 @@ def distance(
         from . import _dask
 
         return _dask.distance(a, b, azimuths=azimuths, crs=crs)
-    return _kernel.distance(a, b, azimuths=azimuths, crs=crs)
+    return _kernel.distance(a, b, azimuths=azimuths, crs=crs, places=True)
 
 
 def distance_matrix(a: Any, b: Any, /, *, crs: Any = None) -> pd.DataFrame:
@@ -124,7 +135,10 @@ def distance_matrix(a: Any, b: Any, /, *, crs: Any = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Distances in metres; the index is that of *a*, the columns that of *b*.
+        Distances in metres; the rows are named after *a*, the columns after
+        *b*: a frame indexed 0, 1, 2, ... with a ``name`` (else ``id``) column
+        of unique values by that column, any other input by its index (the
+        rule of :func:`distance_to`).
 
     Raises
     ------
@@ -138,6 +152,13 @@ def distance_matrix(a: Any, b: Any, /, *, crs: Any = None) -> pd.DataFrame:
               0
     0  111319.0
     1  156900.0
+    >>> import borderkit
+    >>> towns = borderkit.places().query("kind == 'town'").reset_index(drop=True)
+    >>> m = distance_matrix(towns, towns)  # rows and columns named by the name column
+    >>> list(m.index[:3]) == list(m.columns[:3]) == ["Khorugh", "Murghob", "Ishkoshim"]
+    True
+    >>> round(m.loc["Khorugh", "Murghob"] / 1000)  # km
+    225
     """
     return _kernel.distance_matrix(a, b, crs=crs)
 
@@ -169,9 +190,16 @@ def distance_to(
     Returns
     -------
     pandas.Series or pandas.DataFrame
-        ``distance_m`` in metres, indexed like *points* (a single point gives
-        a one-row Series). A DataFrame that adds ``distance_min_m`` and
+        ``distance_m`` in metres, one row per point (a single point gives a
+        one-row Series). A DataFrame that adds ``distance_min_m`` and
         ``distance_max_m`` when the points carry ``precision_m``.
+
+        The rows keep the points' names: a DataFrame/GeoDataFrame indexed by
+        pandas' numbering (unnamed integers, 0, 1, 2, ..., filtered or not) is
+        indexed by its ``name`` column, else its ``id`` column (case ignored),
+        when that column has no missing or repeated values; any other index
+        (named, or strings) is kept. To add the result to such a frame as a
+        column, use ``.to_numpy()``. Dask collections keep their index.
 
     Raises
     ------
@@ -188,12 +216,21 @@ def distance_to(
     >>> line = LineString([(74.0, 37.0), (74.0, 39.0)])
     >>> distance_to((74.1, 38.0), line).round(1).tolist()
     [8783.2]
+    >>> import borderkit
+    >>> towns = borderkit.places().query("kind == 'town'").reset_index(drop=True)
+    >>> to_afg = distance_to(towns, borderkit.border("AFG-TJK"))  # indexed by name
+    >>> (to_afg["distance_m"] / 1000).round(1).tolist()[:2], list(to_afg.index[:2])
+    ([1.8, 81.3], ['Khorugh', 'Murghob'])
     """
     if _dask_input(points):
         from . import _dask
 
         return _dask.distance_to(points, geometry, boundary=boundary, crs=crs)
-    return _kernel.distance_to(points, geometry, boundary=boundary, crs=crs)
+    result = _kernel.distance_to(points, geometry, boundary=boundary, crs=crs)
+    names = _row_names(points)
+    if names is not None:
+        result.index = names
+    return result
 
 
 def nearest_point(
@@ -401,14 +438,23 @@ def geodesic_line(
 
 
 def format_distance(
-    meters: float, /, *, units: str | Iterable[str] = ("km", "mi", "nmi"), digits: int = 1
+    meters: float | Distance | pd.Series | pd.DataFrame,
+    /,
+    *,
+    units: str | Iterable[str] = ("km", "mi", "nmi"),
+    digits: int = 1,
 ) -> str:
     """Format a distance in metres for a label, in one or more units.
 
     Parameters
     ----------
     meters
-        The distance in metres.
+        The distance in metres: a number, a :class:`Distance` (what
+        :func:`distance` returns for two places), or a one-row result of
+        :func:`distance_to` / :func:`distance` (a Series, or a DataFrame with
+        ``distance_m``). When the value carries a range (``min_m``/``max_m``,
+        or ``distance_min_m``/``distance_max_m``) that differs from it, the
+        label adds ``(± r)``, r being the larger half-width, in the first unit.
     units
         One unit or several, from ``"m"``, ``"km"``, ``"mi"`` (statute miles)
         and ``"nmi"`` (nautical miles), in the order shown.
@@ -418,13 +464,15 @@ def format_distance(
     Returns
     -------
     str
-        For example ``"312.4 km / 194.1 mi / 168.7 nmi"``.
+        For example ``"312.4 km / 194.1 mi / 168.7 nmi"``, or
+        ``"111.6 km (± 3.5 km)"`` for an approximate place.
 
     Raises
     ------
     DataError
-        If *meters* is not a finite number, a unit is unknown (the message
-        lists the allowed ones) or *digits* is not a non-negative integer.
+        If *meters* is not a finite number, is a table of several rows (format
+        one row at a time), a unit is unknown (the message lists the allowed
+        ones) or *digits* is not a non-negative integer.
 
     Examples
     --------
@@ -434,7 +482,7 @@ def format_distance(
     >>> format_distance(1500, units="m", digits=0)
     '1,500 m'
     """
-    value = _check_distance(meters, "meters", allow_negative=True)
+    value, lo, hi = _distance_and_range(meters)
     wanted = [units] if isinstance(units, str) else list(units)
     if not wanted:
         raise DataError(f"units is empty; choose from {sorted(_UNITS_M)}")
@@ -443,4 +491,8 @@ def format_distance(
         raise DataError(f"unknown unit(s) {unknown}; allowed values are {sorted(_UNITS_M)}")
     if isinstance(digits, bool) or not isinstance(digits, int | np.integer) or digits < 0:
         raise DataError(f"digits must be a non-negative integer, not {digits!r}")
-    return " / ".join(f"{value / _UNITS_M[u]:,.{digits}f} {u}" for u in wanted)
+    text = " / ".join(f"{value / _UNITS_M[u]:,.{digits}f} {u}" for u in wanted)
+    spread = max(hi - value, value - lo)
+    if spread > 0:
+        text += f" (± {spread / _UNITS_M[wanted[0]]:,.{digits}f} {wanted[0]})"
+    return text
