@@ -521,7 +521,8 @@ def test_sources_box_links_urls_and_attribution():
 def test_coordinates_rounded_to_six_decimals():
     line = shapely.LineString([(70.123456789, 38.987654321), (71.5, 39.000000049)])
     frame = gpd.GeoDataFrame({"name": ["l"]}, geometry=[line], crs="EPSG:4326")
-    page = brief_map(make_spec(layers=[bk.Layer(frame)])).to_html()
+    # simplify=None: every vertex (the default became "auto", issue 15)
+    page = brief_map(make_spec(layers=[bk.Layer(frame)]), simplify=None).to_html()
     (block,) = data_blocks(page).values()
     coords = block["features"][0]["geometry"]["coordinates"]
     assert coords == [[70.123457, 38.987654], [71.5, 39.0]]
@@ -532,7 +533,7 @@ def test_simplify_auto_reduces_vertices_within_a_pixel():
     line = shapely.LineString(np.c_[72 + 2 * np.cos(t), 38 + np.sin(t) + 0.0001 * np.sin(900 * t)])
     frame = gpd.GeoDataFrame({"name": ["wiggle"]}, geometry=[line], crs="EPSG:4326")
     spec = make_spec(layers=[bk.Layer(frame)])
-    full = brief_map(spec).to_html()
+    full = brief_map(spec, simplify=None).to_html()  # the default is "auto" (issue 15)
     m = brief_map(spec, simplify="auto")
     small = m.to_html()
     assert len(small) < len(full) / 3

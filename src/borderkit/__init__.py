@@ -69,6 +69,7 @@ _LAZY: dict[str, str] = {
     "preset": "presets",
     "BriefMap": "maps",
     "brief_map": "maps",
+    "explore": "maps",
     "render_static": "static",
     # export
     "to_png": "export",

@@ -213,7 +213,8 @@ class BriefSpec:
     notes, sources : sequence of str
         Notes under the title and the numbered source list.
     layers : sequence of Layer
-        The layers, drawn in the order of their kinds' ``z``.
+        The layers, drawn in the order of their kinds' ``z``; a plain GeoDataFrame
+        or GeoSeries is wrapped in ``Layer(frame)``.
     distance_lines : sequence of DistanceLine
         Geodesic distance lines, labelled in km / mi / nmi.
     rings : sequence of RangeRings
@@ -232,7 +233,8 @@ class BriefSpec:
     width, height : int
         Size of the map in CSS pixels (and of the PNG before ``scale``).
     simplify : str, float or None
-        Display-only simplification: ``"auto"`` (about 1 px at the initial view), a
+        Display-only simplification of lines and polygons: ``"auto"`` (the default:
+        about 1 px at the initial view; the page's notes give the tolerance), a
         tolerance in degrees, or ``None`` (every vertex). Measurements never use it.
 
     Examples
@@ -259,9 +261,13 @@ class BriefSpec:
     tiles: str | None = None
     width: int = 1200
     height: int = 800
-    # display-only simplification of lines/polygons: "auto" (~1 px at the initial view
-    # of width x height), a tolerance in degrees, or None (every vertex)
-    simplify: str | float | None = None
+    simplify: str | float | None = "auto"
+
+    def __post_init__(self) -> None:
+        bare = [hasattr(x, "crs") and hasattr(x, "geometry") for x in self.layers
+                ] if isinstance(self.layers, list | tuple) else []
+        if any(bare):  # a plain GeoDataFrame/GeoSeries is wrapped in a Layer
+            self.layers = [Layer(x) if b else x for x, b in zip(self.layers, bare, strict=True)]
 
     def replace(self, **changes: Any) -> BriefSpec:
         """Return a copy with some fields changed (the spec itself is not modified)."""
@@ -281,6 +287,10 @@ class BriefSpec:
         DatasetNotFoundError
             If a shipped layer or place name is unknown.
         """
+        if not (self.layers or self.distance_lines or self.rings or self.bounds is not None):
+            raise SpecError(f"the map {self.title!r} has nothing to show: add a layer (layers="
+                            "[gdf] or [bk.Layer(...)]) or bounds=(lon_min, lat_min, lon_max, "
+                            "lat_max); bk.explore(gdf) makes a quick map of one layer")
         return _resolve(self)
 
 

@@ -38,6 +38,6 @@ trusted markup only through ``notes_html=`` or a :class:`TrustedHTML` wrapper.
 from __future__ import annotations
 
 from ._escape import TrustedHTML
-from ._map import BriefMap, brief_map
+from ._map import BriefMap, brief_map, explore
 
-__all__ = ["BriefMap", "TrustedHTML", "brief_map"]
+__all__ = ["BriefMap", "TrustedHTML", "brief_map", "explore"]

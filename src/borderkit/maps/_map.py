@@ -9,6 +9,7 @@ HTML comes from :mod:`._panels`. This module puts them together in
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
@@ -19,17 +20,17 @@ from typing import Any, Literal
 import numpy as np
 from branca.element import Element
 
-from .. import _atomic
+from .. import _atomic, _explore
 from ..errors import RenderError, SpecError
 from ..spec import BriefSpec, ResolvedSpec
 from . import _csp, _features
 from ._elements import _Call, _GeoLayer, _LeafletMap, _Page
 from ._escape import TrustedHTML, html, srcdoc
-from ._panels import _panels, _tiles
+from ._panels import _as_list, _panels, _tiles
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BriefMap", "brief_map"]
+__all__ = ["BriefMap", "brief_map", "explore"]
 
 Simplify = Literal["auto"] | float | None
 
@@ -112,8 +113,8 @@ class BriefMap:
             resolved = spec.resolve()
         else:
             raise SpecError(
-                f"a brief map needs a BriefSpec, a ResolvedSpec or a preset name, "
-                f"not {type(spec).__name__}"
+                f"a brief map needs a BriefSpec, a ResolvedSpec, a preset name or data "
+                f"(bk.brief_map(gdf), bk.explore(...)), not {type(spec).__name__}"
             )
         bounds = [float(v) for v in resolved.bounds]
         if len(bounds) != 4 or not all(np.isfinite(bounds)):
@@ -156,8 +157,8 @@ class BriefMap:
         if spec.tiles:
             tiles_opts, tiles_note = _tiles(spec.tiles)
             img_sources = _csp.tile_sources(tiles_opts["url"], tiles_opts["subdomains"])
-        bodies, panels = _panels(resolved, self.notes_html, layer_control=self.layer_control,
-                                 tiles_note=tiles_note)
+        bodies, panels = _panels(self._noted(), self.notes_html,
+                                 layer_control=self.layer_control, tiles_note=tiles_note)
         finish = {"bounds": [float(v) for v in resolved.bounds], "panels": panels}
         page = _Page(title=spec.title, lang=self.lang, img_sources=img_sources)
         fmap = _LeafletMap(
@@ -173,6 +174,55 @@ class BriefMap:
             if len(lyr.frame):
                 fmap.add_child(_GeoLayer(lyr, tolerance=self.tolerance, window=window))
         return page, fmap
+
+    def _noted(self) -> ResolvedSpec:
+        """The resolved spec with a note giving the display simplification, when used."""
+        simplified = any(
+            lyr.style.get("geom") != "point" and len(lyr.frame) for lyr in self.resolved.layers)
+        if not self.tolerance or not simplified:
+            return self.resolved
+        note = (f"Lines and areas simplified for display to {self.tolerance:.2g}° (about "
+                f"{self.tolerance * 111_320:,.0f} m); measurements use every vertex "
+                "(simplify=None draws them all).")
+        spec = self.spec.replace(notes=[*_as_list(self.spec.notes, "notes"), note])
+        return dataclasses.replace(self.resolved, spec=spec)
+
+    def add(self, data: Any, /, **kw: Any) -> BriefMap:
+        """A new map with *data* added as a layer (this map is not changed).
+
+        Parameters
+        ----------
+        data : GeoDataFrame, GeoSeries, shapely geometry, Layer, str or path
+            As for :func:`borderkit.explore`.
+        **kw
+            The layer keywords of :func:`borderkit.explore` (``column``, ``cmap``,
+            ``categorical``, ``scheme``, ``k``, ``legend``, ``tooltip``, ``popup``,
+            ``style_kwds``, ``name``).
+
+        Returns
+        -------
+        BriefMap
+            A new map of ``spec.layers + [layer]``, with this map's options.
+
+        Raises
+        ------
+        SpecError, DatasetNotFoundError
+            If a keyword or the data is not understood.
+
+        Examples
+        --------
+        >>> import shapely, borderkit as bk
+        >>> m = bk.explore(shapely.Point(68.78, 38.56), name="Dushanbe", width=600)
+        >>> m2 = m.add(shapely.Point(69.78, 37.91), name="Kulob")
+        >>> len(m.spec.layers), len(m2.spec.layers), m2.spec.title
+        (1, 2, 'Dushanbe')
+        """
+        _explore.check_keywords(kw, _explore.LAYER_KEYWORDS, "BriefMap.add")
+        layer, _ = _explore.as_layer(data, **kw)
+        spec = self.spec.replace(layers=[*self.spec.layers, layer])
+        return BriefMap(spec, simplify=self.simplify, notes_html=self.notes_html,
+                        layer_control=self.layer_control, prefer_canvas=self.prefer_canvas,
+                        lang=self.lang)
 
     # -- output ----------------------------------------------------------------------
     def _elements(self) -> Iterator[Element]:
@@ -244,14 +294,15 @@ class BriefMap:
         return f"BriefMap({self.spec.title!r}, layers={len(self.resolved.layers)})"
 
 
-def brief_map(spec: BriefSpec | ResolvedSpec | str, /, **options: Any) -> BriefMap:
-    """Build the interactive brief map of a spec or of a named preset.
+def brief_map(spec: Any, /, **options: Any) -> BriefMap:
+    """Build the interactive brief map of a spec, of a named preset, or of data.
 
     Parameters
     ----------
-    spec : BriefSpec, ResolvedSpec or str
+    spec : BriefSpec, ResolvedSpec, str, GeoDataFrame, GeoSeries or shapely geometry
         The spec, or a preset name such as ``"tajikistan-2020-05"``
-        (see :func:`borderkit.preset`).
+        (see :func:`borderkit.preset`). Data (a frame or geometry) gives the quick
+        look of :func:`explore` with its defaults.
     **options
         Keyword options of :class:`BriefMap` (``simplify``, ``notes_html``, ...).
 
@@ -270,10 +321,91 @@ def brief_map(spec: BriefSpec | ResolvedSpec | str, /, **options: Any) -> BriefM
     >>> bk.brief_map(42)
     Traceback (most recent call last):
     ...
-    borderkit.errors.SpecError: a brief map needs a BriefSpec, ... or a preset name, not int
+    borderkit.errors.SpecError: a brief map needs a BriefSpec, ... or data ..., not int
     """
     if isinstance(spec, str):
         from ..presets import preset
 
         spec = preset(spec)
+    elif not isinstance(spec, BriefSpec | ResolvedSpec) and _is_data(spec):
+        layer, title = _explore.as_layer(spec)
+        spec = _explore.quick_spec(layer, title=title)
     return BriefMap(spec, **options)
+
+
+def _is_data(value: Any) -> bool:
+    import shapely
+
+    return (hasattr(value, "crs") and hasattr(value, "geometry")) or isinstance(
+        value, shapely.Geometry)
+
+
+def explore(data: Any, /, **kw: Any) -> BriefMap:
+    """A quick brief map of one layer, with geopandas ``explore``'s keywords.
+
+    Parameters
+    ----------
+    data : GeoDataFrame, GeoSeries, shapely geometry, Layer, str or path
+        A frame (any CRS), a geometry in EPSG:4326 (lon, lat), a file path
+        (:func:`borderkit.read_layer`), or the name of a shipped layer
+        (``"borders"``), place (``"Kulob"``), border (``"AFG-TJK"``) or region
+        (``"Gorno-Badakhshan"``).
+    column, cmap, categorical, scheme, k, legend
+        Styling by a column, as in ``GeoDataFrame.explore`` (passed to
+        :class:`borderkit.Layer`); ``legend`` (default True) shows the layer in
+        the legend.
+    tooltip : str, list or False, optional
+        The label column (of a list, the first); False: no tooltips.
+    popup : str or list, optional
+        Popup columns; default: the provenance columns present.
+    style_kwds : dict, optional
+        Style overrides (``color``, ``fill``, ``weight``, ``fill_opacity``, ``dash``;
+        Leaflet's ``fillColor``, ``fillOpacity``, ``dashArray`` are accepted).
+    name : str, optional
+        The layer's legend name (default: the title).
+    title : str, optional
+        Default: the file stem, the place or layer name, or ``"Map"``.
+    width, height : int, optional
+        Map size in CSS pixels (default 1200 x 800).
+    m : BriefMap, optional
+        An existing map to add the layer to (as :meth:`BriefMap.add`).
+
+    Returns
+    -------
+    BriefMap
+        Displays inline in Jupyter; ``.save(path)`` writes the offline page, and
+        :func:`borderkit.render_static` draws it for print. Legend, scale bar and
+        north arrow are on, web tiles off, lines simplified to about one pixel
+        (``simplify="auto"``).
+
+    Raises
+    ------
+    SpecError
+        If a keyword is unknown (the message lists the accepted ones) or *data*
+        cannot be mapped.
+    DatasetNotFoundError
+        If a name is neither a file nor shipped.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely, borderkit as bk
+    >>> pts = gpd.GeoDataFrame({"name": ["Dushanbe", "Kulob"]}, crs=4326,
+    ...     geometry=[shapely.Point(68.78, 38.56), shapely.Point(69.78, 37.91)])
+    >>> m = bk.explore(pts, title="Two towns")
+    >>> m.spec.title, m.spec.legend, m.spec.tiles
+    ('Two towns', True, None)
+    >>> bk.explore(pts, colour="red")
+    Traceback (most recent call last):
+    ...
+    borderkit.errors.SpecError: explore() got unknown keyword(s) 'colour'; it accepts: ...
+    """
+    _explore.check_keywords(kw, _explore.EXPLORE_KEYWORDS, "explore")
+    base = kw.pop("m", None)
+    title, width, height = kw.pop("title", None), kw.pop("width", None), kw.pop("height", None)
+    if base is not None:
+        if not isinstance(base, BriefMap):
+            raise SpecError(f"m= must be a BriefMap (from bk.explore), not {type(base).__name__}")
+        return base.add(data, **kw)
+    layer, default_title = _explore.as_layer(data, **kw)
+    return BriefMap(_explore.quick_spec(layer, title=title or default_title, width=width,
+                                        height=height))

@@ -37,6 +37,8 @@ markers), ``_furniture`` (title, legend, notes, scale bar, north arrow, inset) a
 
 from __future__ import annotations
 
+import functools
+import io
 import os
 import warnings
 from collections.abc import Sequence
@@ -105,7 +107,9 @@ def render_static(
     matplotlib.figure.Figure
         The figure (not registered with pyplot). ``fig.borderkit`` is a
         :class:`StaticInfo` with the CRS, extent (map units), scale bars, north
-        angle, label boxes and a report.
+        angle, label boxes and a report. It shows inline in Jupyter without
+        ``%matplotlib inline``: ``fig._repr_png_()`` gives the PNG (at most
+        :data:`INLINE_DPI` dpi) that IPython displays.
 
     Raises
     ------
@@ -148,7 +152,25 @@ def render_static(
             fig = _Renderer(resolved, dpi=dpi, crs=crs, figsize=figsize, families=families).draw()
             if path is not None:
                 _save(fig, path, fmt, dpi)
+    fig._repr_png_ = functools.partial(_inline_png, fig)  # IPython's display protocol
     return fig
+
+
+#: Resolution of the PNG a notebook shows for :func:`render_static`'s figure.
+INLINE_DPI = 100.0
+
+
+def _inline_png(fig: Any) -> bytes:
+    """The figure as PNG bytes for Jupyter (the same fonts as the saved map)."""
+    import matplotlib
+
+    families = getattr(getattr(fig, "borderkit", None), "fonts", None) or font_families()
+    buf = io.BytesIO()
+    with matplotlib.rc_context(_rc(families)), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from",
+                                category=UserWarning)
+        fig.savefig(buf, format="png", dpi=min(float(fig.dpi), INLINE_DPI))
+    return buf.getvalue()
 
 
 def save_figure(
