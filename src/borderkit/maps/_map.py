@@ -350,6 +350,9 @@ def explore(data: Any, /, **kw: Any) -> BriefMap:
         (:func:`borderkit.read_layer`), or the name of a shipped layer
         (``"borders"``), place (``"Kulob"``), border (``"AFG-TJK"``) or region
         (``"Gorno-Badakhshan"``).
+    **kw
+        The keywords below (those of geopandas' ``GeoDataFrame.explore`` that mean
+        the same here, and the map's); any other is a :class:`SpecError`.
     column, cmap, categorical, scheme, k, legend
         Styling by a column, as in ``GeoDataFrame.explore`` (passed to
         :class:`borderkit.Layer`); ``legend`` (default True) shows the layer in
