@@ -89,6 +89,84 @@ def _point(text: str) -> _Point:
     return _Point(str(row.get("name", text)), float(geom.x), float(geom.y), prec, frame)
 
 
+@dataclass
+class _Area:
+    """A border line or region given on the command line: what it is and its geometry."""
+
+    label: str  # "the AFG-TJK border", "the Khatlon region (TJ-KT)"
+    frame: Any  # one-row GeoDataFrame in EPSG:4326
+    kind: str  # "border" or "region"
+
+
+def _end(text: str) -> _Point | _Area:
+    """A place or coordinate (:func:`_point`), else a shipped border id or region name.
+
+    A place wins over a region of the same name ("Dushanbe" is the city). When the
+    text is none of them, the error keeps the place lookup's suggestions if it had
+    any, and otherwise says which kinds of names were tried.
+    """
+    from .. import data as _data
+
+    try:
+        return _point(text)
+    except DatasetNotFoundError as place_err:
+        if re.fullmatch(r"[^\W\d_]{2,}\s*[-\u2010-\u2015/]\s*[^\W\d_]{2,}", text.strip()):
+            try:
+                line = _data.border(text.strip())
+            except DatasetNotFoundError:
+                pass
+            else:
+                return _Area(f"the {line['id'].iloc[0]} border", line, "border")
+        try:
+            region = _data.region(text)
+        except DatasetNotFoundError as region_err:
+            raise _no_end(text, place_err, region_err) from None
+        row = region.iloc[0]
+        return _Area(f"the {row['name']} region ({row['id']})", region, "region")
+
+
+def _no_end(text: str, place_err: Exception, region_err: Exception) -> DatasetNotFoundError:
+    for err in (place_err, region_err):
+        if "did you mean" in str(err):
+            return DatasetNotFoundError(str(err))
+    from .. import data as _data
+
+    bids = ", ".join(sorted(_data.load("borders")["id"]))
+    return DatasetNotFoundError(
+        f"{text!r} is not a coordinate, shipped place, border id or region; "
+        f"the pack ships Tajikistan's places (borderkit places), borders ({bids}) and "
+        "admin-1 regions (borderkit layers); for your own data, read it with "
+        "borderkit.read_layer and use borderkit.distance_to in Python"
+    )
+
+
+def _places(text: str) -> tuple[Any, list[str]]:
+    """A FILE of places (anything read_layer reads) or one place -> (points frame, labels).
+
+    The labels are the rows' ``name`` (else ``id``, else ``row N``), so the results
+    keep the names of the input.
+    """
+    from .. import io as _io
+
+    path = Path(text)
+    if path.is_file():
+        frame = _io.read_layer(path)
+        if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
+            frame = frame.to_crs("EPSG:4326")
+        col = next((c for c in ("name", "id") if c in frame.columns), None)
+        labels = ([str(v) for v in frame[col]] if col else
+                  [f"row {i}" for i in range(1, len(frame) + 1)])
+        return frame, labels
+    if path.suffix.lower() in _FILE_SUFFIXES or "/" in text or "\\" in text:
+        raise click.BadParameter(f"no such file: {text} (give a file of places, or one place)")
+    pt = _point(text)
+    return pt.frame, [pt.label]
+
+
+_FILE_SUFFIXES = (".csv", ".geojson", ".json", ".gpkg", ".shp", ".kml", ".kmz", ".parquet",
+                  ".geoparquet", ".fgb", ".zip")
+
+
 def _one_row_frame(found: Any) -> Any:
     import geopandas as gpd
 
@@ -233,13 +311,16 @@ _OUTPUT = click.option(
 )
 
 
-def _distance_columns(result: Any) -> dict[str, float]:
-    """distance_m (and min/max when present) of the first row of a distance result."""
+def _distance_columns(result: Any, row: int = 0) -> dict[str, float]:
+    """distance_m (and min/max when present) of the *row*-th row of a distance result."""
+    if hasattr(result, "min_m") and hasattr(result, "max_m"):  # a borderkit Distance
+        return {"distance_m": float(result), "distance_min_m": float(result.min_m),
+                "distance_max_m": float(result.max_m)}
     if isinstance(result, int | float):
         return {"distance_m": float(result)}
     if hasattr(result, "columns"):
-        out = {c: float(result[c].iloc[0]) for c in
+        out = {c: float(result[c].iloc[row]) for c in
                ("distance_m", "distance_min_m", "distance_max_m") if c in result.columns}
     else:
-        out = {"distance_m": float(result.iloc[0])}
+        out = {"distance_m": float(result.iloc[row])}
     return out

@@ -45,7 +45,7 @@ def map_cmd(spec_file: Path | None, preset: str | None, output: Path | None,
     """
     if (spec_file is None) == (preset is None):
         raise click.UsageError("give either a SPEC_FILE or --preset NAME (not both)")
-    spec = _load_spec(spec_file, preset, allow_outside=allow_outside)
+    spec = _load_spec(spec_file, preset, allow_outside=allow_outside).resolve()
     from .. import maps as _maps
 
     bmap = _maps.brief_map(spec)
@@ -65,6 +65,9 @@ def map_cmd(spec_file: Path | None, preset: str | None, output: Path | None,
 
         _export.to_png(bmap, png, scale=2)
         _err(f"wrote {png}")
+    drawn = _drawn_distances(spec)
+    if len(drawn):
+        _err(_distance_summary(drawn, "distances drawn"))
 
 
 def _load_spec(spec_file: Path | None, preset: str | None, *, allow_outside: bool) -> Any:
@@ -233,13 +236,9 @@ def _key_distances() -> Any:
         cols = _distance_columns(result)
         value = cols["distance_m"]
         lo, hi = cols.get("distance_min_m", value), cols.get("distance_max_m", value)
-        display = _measure.format_distance(value)
-        if hi - lo > 0:
-            display += (f" (range {_measure.format_distance(lo, units=('km',))} to "
-                        f"{_measure.format_distance(hi, units=('km',))})")
         rows.append({"quantity": quantity, "from": str(a["name"].iloc[0]), "to": b,
-                     "value": value, "unit": "m", "min": lo, "max": hi, "display": display,
-                     "method": method})
+                     "value": value, "unit": "m", "min": lo, "max": hi,
+                     "display": _display(value, lo, hi), "method": method})
 
     for bid in ("CHN-TJK", "AFG-TJK"):
         add(f"facility to the {bid} border", facility, f"{bid} border",
@@ -259,8 +258,40 @@ def _key_distances() -> Any:
     return pd.DataFrame(rows)
 
 
-def _distance_summary(frame: Any) -> str:
-    lines = ["key distances (geodesic, WGS84):"]
+def _display(value: float, lo: float, hi: float) -> str:
+    """A distance in km / mi / nmi, with its range when the ends are approximate."""
+    from .. import measure as _measure
+
+    text = _measure.format_distance(value)
+    if hi - lo > 0:
+        text += (f" (range {_measure.format_distance(lo, units=('km',))} to "
+                 f"{_measure.format_distance(hi, units=('km',))})")
+    return text
+
+
+def _drawn_distances(resolved: Any) -> Any:
+    """The distance lines of a resolved spec as the demo's table (``quantity``, ``display``).
+
+    The numbers are the ones the map draws: each line's ``length_m`` and its range.
+    """
+    import pandas as pd
+
+    rows = []
+    for layer in resolved.layers:
+        if layer.kind != "distance_line":
+            continue
+        for _, row in layer.frame.iterrows():
+            value = float(row["length_m"])
+            lo = float(row.get("distance_min_m", value))
+            hi = float(row.get("distance_max_m", value))
+            rows.append({"quantity": str(row.get("name", layer.name)), "value": value,
+                         "unit": "m", "min": lo, "max": hi,
+                         "display": _display(value, lo, hi)})
+    return pd.DataFrame(rows, columns=["quantity", "value", "unit", "min", "max", "display"])
+
+
+def _distance_summary(frame: Any, title: str = "key distances") -> str:
+    lines = [f"{title} (geodesic, WGS84):"]
     for _, row in frame.iterrows():
         lines.append(f"  {row['quantity']}: {row['display']}")
     return "\n".join(lines)
