@@ -741,3 +741,111 @@ def test_error_lines_show_control_characters_escaped(capsys):
 
     _err("error: 'x\x1b[2J' not found\nhint: \u202eabc")
     assert capsys.readouterr().err == "error: 'x\\x1b[2J' not found\nhint: \\u202eabc\n"
+
+
+# --------------------------------------------------------------------------- issue 15
+
+
+@pytest.mark.parametrize("a, b", [("Kulob", "AFG-TJK"), ("AFG-TJK", "Kulob"),
+                                  ("Kulob", "Afghanistan-Tajikistan")])
+def test_distance_to_a_border_id_either_way(a, b):
+    from borderkit import border, distance_to, place
+
+    result = run("distance", a, b, "--format", "json")
+    assert result.exit_code == 0, result.stderr  # was: "no place named 'AFG-TJK'"
+    out = json.loads(result.stdout)
+    ref = distance_to(place("Kulob"), border("AFG-TJK"))
+    assert out["distance_m"] == pytest.approx(float(ref["distance_m"].iloc[0]))
+    assert out["distance_min_m"] < out["distance_m"] < out["distance_max_m"]  # Kulob's ±
+    assert out["from"] == "Kulob" and out["to"] == "the AFG-TJK border"
+    assert "to the nearest point of the AFG-TJK border" in out["method"]
+    text = run("distance", a, b, "--units", "km").stdout
+    assert text.startswith("Kulob → the AFG-TJK border: 34.2 km")
+    assert "to the nearest point of the AFG-TJK border" in text
+
+
+def test_distance_to_a_region_name():
+    from borderkit import distance_to, region
+
+    outside = run("distance", "38.5598,68.7870", "Gorno-Badakhshan", "--format", "json")
+    assert outside.exit_code == 0, outside.stderr
+    out = json.loads(outside.stdout)
+    ref = distance_to((68.7870, 38.5598), region("TJ-GB"))
+    assert out["distance_m"] == pytest.approx(float(ref.iloc[0]) if not hasattr(
+        ref, "columns") else float(ref["distance_m"].iloc[0]))
+    assert out["distance_m"] > 50_000
+    assert "nearest point of the Gorno-Badakhshan region (TJ-GB)" in out["method"]
+    inside = run("distance", "Kulob", "Khatlon", "--units", "km")
+    assert inside.exit_code == 0 and "0.0 km" in inside.stdout and "0 inside it" in inside.stdout
+
+
+def test_a_place_wins_over_a_region_of_the_same_name():
+    out = json.loads(run("distance", "Dushanbe", "Kulob", "--format", "json").stdout)
+    assert out["from"] == "Dushanbe" and "nearest point" not in out["method"]
+
+
+def test_distance_between_two_areas_is_a_usage_error():
+    result = run("distance", "AFG-TJK", "Khatlon")
+    assert result.exit_code == 2 and "give a place or coordinate" in result.stderr
+
+
+def test_distance_to_an_unknown_end_says_what_was_tried():
+    result = run("distance", "Kulob", "Ladakh")
+    assert_one_line_error(result, "'Ladakh' is not a coordinate, shipped place, border id or "
+                                  "region", "AFG-TJK", "borderkit.read_layer")
+    assert "did you mean" not in result.stderr and "Gorno" not in result.stderr
+
+
+def _bases(tmp_path):
+    path = tmp_path / "bases.csv"
+    path.write_text("name,lat,lon\nBase A,37.5,71.5\nBase B,38.0,74.0\nBase C,38.6,68.8\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_distance_to_takes_a_file_of_places_and_keeps_names(tmp_path):
+    from borderkit import border, distance_to, read_layer
+
+    path = _bases(tmp_path)
+    result = run("distance-to", str(path), "--border", "AFG-TJK", "--border", "CHN-TJK",
+                 "--format", "json")
+    assert result.exit_code == 0, result.stderr  # was: "no place named '.../bases.csv'"
+    rows = json.loads(result.stdout)
+    assert [(r["from"], r["border"]) for r in rows] == [
+        (b, bid) for b in ("Base A", "Base B", "Base C") for bid in ("AFG-TJK", "CHN-TJK")]
+    points = read_layer(path)
+    for bid in ("AFG-TJK", "CHN-TJK"):
+        ref = distance_to(points, border(bid))
+        got = [r["distance_m"] for r in rows if r["border"] == bid]
+        assert got == pytest.approx(list(ref.to_numpy()))
+    table = run("distance-to", str(path), "--border", "AFG-TJK").stdout
+    assert table.count("Base ") == 3
+
+
+def test_within_takes_one_place_as_well_as_a_file(tmp_path):
+    one = run("within", "Kulob", "--border", "AFG-TJK", "--km", "50", "--format", "csv")
+    assert one.exit_code == 0, one.stderr
+    assert [r["name"] for r in csv.DictReader(io.StringIO(one.stdout))] == ["Kulob"]
+    assert "1 of 1 point(s)" in one.stderr
+    many = run("within", str(_bases(tmp_path)), "--border", "AFG-TJK", "--km", "50",
+               "--format", "csv")
+    assert [r["name"] for r in csv.DictReader(io.StringIO(many.stdout))] == ["Base A"]
+    missing = run("within", str(tmp_path / "nosuch.csv"), "--border", "AFG-TJK", "--km", "5")
+    assert missing.exit_code == 2 and "no such file" in missing.stderr
+
+
+def test_map_prints_the_distances_it_drew(tmp_path):
+    from borderkit import presets
+
+    result = run("map", "--preset", "tajikistan-2020-05", "-o", str(tmp_path / "b.html"))
+    assert result.exit_code == 0, result.stderr
+    assert "distances drawn (geodesic, WGS84):" in result.stderr
+    drawn = [lyr for lyr in presets.preset("tajikistan-2020-05").resolve().layers
+             if lyr.kind == "distance_line"]
+    assert drawn
+    for lyr in drawn:
+        name = str(lyr.frame["name"].iloc[0])
+        km = f"{float(lyr.frame['length_m'].iloc[0]) / 1000:.1f} km"
+        assert f"  {name}: {km}" in result.stderr
+    example = run("map", str(EXAMPLE), "-o", str(tmp_path / "e.html"))
+    assert "Kulma Pass (Kulma–Karasu crossing) → Murghob" in example.stderr
