@@ -621,21 +621,28 @@ def test_tables_keep_the_names_of_their_rows():
     assert matrix.index.name == "name"
     assert matrix.loc[names[0], names[2]] == pytest.approx(
         distance(four.iloc[[0]], four.iloc[[2]]).m, abs=1e-6)
-    got = distance_to(bk.places(), bk.border("AFG-TJK"))
-    assert list(got.index) == list(bk.places()["name"])
-    by_id = distance_to(bk.places().drop(columns="name"), bk.border("AFG-TJK"))
-    assert list(by_id.index) == list(bk.places()["id"]) and by_id.index.name == "id"
-    # an index that is the input's own naming is kept
+    # distance_to keeps the rows' index (assigning back lines up) and copies the names
+    places = bk.places()
+    got = distance_to(places, bk.border("AFG-TJK"))
+    assert list(got.index) == list(places.index) and list(got["name"]) == list(places["name"])
+    places["d"] = got["distance_m"]
+    assert places["d"].notna().all()
+    by_id = distance_to(places.drop(columns="name"), bk.border("AFG-TJK"))
+    assert list(by_id["id"]) == list(places["id"])
+    # an index that is the input's own naming is kept, and no name column is added
     keyed = four.set_index("id")
-    assert list(distance_to(keyed, bk.border("AFG-TJK")).index) == list(keyed.index)
+    kept = distance_to(keyed, bk.border("AFG-TJK"))
+    assert list(kept.index) == list(keyed.index)
     # filtering keeps the rule, whether or not pandas keeps a RangeIndex
     for kinds in (["town"], ["town", "capital"]):
         filtered = bk.places()[bk.places()["kind"].isin(kinds)]
         got = distance_to(filtered, bk.border("AFG-TJK"))
-        assert list(got.index) == list(filtered["name"])
+        assert list(got["name"]) == list(filtered["name"])
+        assert list(got.index) == list(filtered.index)
     numbered = four.rename_axis("row")  # a named index is the input's own naming
     assert list(distance_matrix(numbered, numbered).index) == [0, 1, 2, 3]
     # repeated or missing names cannot name rows: the index stays
     twice = pd.concat([four, four], ignore_index=True).drop(columns="id")
     assert list(distance_matrix(twice, (70.0, 38.0)).index) == list(range(8))
     assert list(distance_to(twice, bk.border("AFG-TJK")).index) == list(range(8))
+    assert "name" not in distance_to(twice, bk.border("AFG-TJK")).columns

@@ -194,12 +194,12 @@ def distance_to(
         one-row Series). A DataFrame that adds ``distance_min_m`` and
         ``distance_max_m`` when the points carry ``precision_m``.
 
-        The rows keep the points' names: a DataFrame/GeoDataFrame indexed by
-        pandas' numbering (unnamed integers, 0, 1, 2, ..., filtered or not) is
-        indexed by its ``name`` column, else its ``id`` column (case ignored),
-        when that column has no missing or repeated values; any other index
-        (named, or strings) is kept. To add the result to such a frame as a
-        column, use ``.to_numpy()``. Dask collections keep their index.
+        The rows keep the points' index, so ``gdf["d"] = distance_to(gdf, ...)``
+        lines up row by row. A table result also keeps the points' names: for a
+        DataFrame/GeoDataFrame indexed by pandas' numbering (unnamed integers,
+        filtered or not), its ``name`` column, else its ``id`` column (case
+        ignored), is copied as the first column when it has no missing or
+        repeated values. Dask collections keep their index.
 
     Raises
     ------
@@ -218,8 +218,8 @@ def distance_to(
     [8783.2]
     >>> import borderkit
     >>> towns = borderkit.places().query("kind == 'town'").reset_index(drop=True)
-    >>> to_afg = distance_to(towns, borderkit.border("AFG-TJK"))  # indexed by name
-    >>> (to_afg["distance_m"] / 1000).round(1).tolist()[:2], list(to_afg.index[:2])
+    >>> to_afg = distance_to(towns, borderkit.border("AFG-TJK"))  # names kept as a column
+    >>> (to_afg["distance_m"] / 1000).round(1).tolist()[:2], list(to_afg["name"][:2])
     ([1.8, 81.3], ['Khorugh', 'Murghob'])
     """
     if _dask_input(points):
@@ -228,8 +228,8 @@ def distance_to(
         return _dask.distance_to(points, geometry, boundary=boundary, crs=crs)
     result = _kernel.distance_to(points, geometry, boundary=boundary, crs=crs)
     names = _row_names(points)
-    if names is not None:
-        result.index = names
+    if names is not None and isinstance(result, pd.DataFrame) and names.name not in result:
+        result.insert(0, str(names.name), names.to_numpy())
     return result
 
 
