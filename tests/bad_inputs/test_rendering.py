@@ -1000,7 +1000,7 @@ def write_layers_midway(env: Env) -> dict[str, Any]:
 def check_layers_midway(r):
     err, old, new = r["error"], r["old"], r["new"]
     assert list(err.report.failed) == ["layers.gpkg"] and "GDAL crashed" in str(err)
-    assert {"range-rings.geojson", "layers.kml"} <= set(err.report.written)
+    assert {"rings-around-38-0000-72-0000.geojson", "layers.kml"} <= set(err.report.written)
     assert new == old  # same layers: same bytes; the GeoPackage is the previous one
 
 
