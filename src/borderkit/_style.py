@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import colorsys
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
@@ -185,17 +185,20 @@ def to_hex(value: Any) -> str | None:
     return out if rgba[3] >= 1.0 else out + f"{round(rgba[3] * 255):02x}"
 
 
-def checked_style(style: Mapping[str, Any], *, layer: str) -> dict[str, Any]:
+def checked_style(style: Mapping[str, Any], *, layer: str,
+                  columns: Sequence[str] = ()) -> dict[str, Any]:
     """A copy of *style* with its colours checked and written as ``#rrggbb[aa]``.
 
     Both renderers call it for every layer, so a colour draws alike in the page and
-    in print. A missing fill (None, '' or 'none') means no fill.
+    in print. A missing fill (None, '' or 'none') means no fill. Resolving a layer
+    passes its *columns*, so a colour that names one of them is refused with a
+    pointer to ``Layer(column=...)``, the way to colour by data.
 
     Raises
     ------
     SpecError
         If a colour is not one of :data:`COLOR_FORMS`; the message names the layer,
-        the style key and the value.
+        the style key and the value (and ``column=`` when the value is a column).
 
     Examples
     --------
@@ -205,6 +208,10 @@ def checked_style(style: Mapping[str, Any], *, layer: str) -> dict[str, Any]:
     Traceback (most recent call last):
     ...
     borderkit.errors.SpecError: layer 'Places' style 'color': 'reddish' is not a CSS colour ...
+    >>> checked_style({"color": "kind"}, layer="Places", columns=["name", "kind"])
+    Traceback (most recent call last):
+    ...
+    borderkit.errors.SpecError: layer 'Places' style 'color': 'kind' is a column of the layer, ...
     """
     out = dict(style)
     for key in COLOR_KEYS:
@@ -216,6 +223,12 @@ def checked_style(style: Mapping[str, Any], *, layer: str) -> dict[str, Any]:
             out[key] = None
             continue
         color = to_hex(value)
+        if color is None and isinstance(value, str) and value in columns:
+            raise SpecError(
+                f"layer {layer!r} style {key!r}: {value!r} is a column of the layer, not a "
+                f"colour; to colour the features by it use Layer(..., column={value!r}) "
+                "(with cmap=, categorical=, scheme=, k=), and keep style for fixed colours"
+            )
         if color is None:
             shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
             raise SpecError(

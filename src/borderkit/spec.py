@@ -122,6 +122,17 @@ class Layer:
         Include in the initial map extent; default: all kinds except ``land``.
     legend : bool, optional
         Show in the legend; default from the kind.
+    column, cmap, categorical, scheme, k, legend_kwds
+        Colour the features by a column, as geopandas' ``explore`` does: one colour
+        per category (``cmap``: a colour map name, a list, or a dict value ->
+        colour), or *k* classes of a numeric column (``scheme``: ``"equalinterval"``
+        or ``"quantiles"``); see ``borderkit._by_column`` and docs/api.md.
+
+    Examples
+    --------
+    >>> import borderkit as bk
+    >>> bk.Layer("places", column="kind", cmap="Set2").column
+    'kind'
     """
 
     data: Any
@@ -135,6 +146,12 @@ class Layer:
     show: bool = True
     fit: bool | None = None
     legend: bool | None = None
+    column: str | None = None
+    cmap: str | Sequence[str] | Mapping[Any, str] | None = None
+    categorical: bool | None = None
+    scheme: str | None = None
+    k: int = 5
+    legend_kwds: Mapping[str, Any] | None = None
 
 
 @dataclass
@@ -419,6 +436,15 @@ class _LayerList:
             label_column: str | None = "name", labels: bool = False) -> None:
         """Append one layer; *label_column* and *labels* apply only without a *lyr*."""
         style = _style.style_for(kind, **dict((lyr.style or {}) if lyr else {}))
+        if lyr is not None:  # one layer per category/class of lyr.column (borderkit._by_column)
+            from ._by_column import layer_parts
+
+            parts = layer_parts(frame, lyr, name, style)
+            for part, part_name, look in parts or ():
+                self.add(part, kind, part_name, replace(lyr, column=None))
+                self.layers[-1].style.update(look)
+            if parts is not None:
+                return
         label_col = lyr.label_column if lyr else label_column
         if label_col is not None and label_col not in frame.columns:
             label_col = None
@@ -462,7 +488,7 @@ def _add_spec_layer(layers: _LayerList, i: int, lyr: Any, report: list[str]) -> 
     shipped = lyr.data if isinstance(lyr.data, str) and not os.path.exists(lyr.data) else None
     first = len(layers.layers)
     kind = lyr.kind or (SHIPPED_KINDS.get(shipped) if shipped else None)
-    if kind is None and "kind" in frame.columns:
+    if kind is None and "kind" in frame.columns and lyr.column is None:
         for k in sorted(frame["kind"].dropna().unique(), key=str):
             part = frame[frame["kind"] == k]
             kk = str(k) if str(k) in _style.KINDS else "user_point"

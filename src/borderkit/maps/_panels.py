@@ -58,9 +58,15 @@ def _as_list(value: Any, field: str) -> list[Any]:
 
 def _legend_box(resolved: ResolvedSpec) -> str:
     items = []
+    group = None
     for label, style in resolved.legend_entries():
         swatch = _svg.swatch_svg(checked_style(style, layer=label))
-        items.append(f"<li>{swatch}<span>{html(label)}</span></li>")
+        if style.get("legend_group") != group:  # the title of a layer coloured by a column
+            group = style.get("legend_group")
+            if group is not None:
+                items.append(f'<li class="bk-legend-group"><strong>{html(group)}</strong></li>')
+        text = style.get("legend_label", label) if group is not None else label
+        items.append(f"<li>{swatch}<span>{html(text)}</span></li>")
     if not items:
         return ""
     return ('<div id="bk-legend" class="bk-box bk-legend"><div class="bk-legend-h">Legend</div>'

@@ -119,10 +119,19 @@ def _legend_handles(page: _Page) -> list[tuple[Any, str]]:
     from matplotlib.patches import Patch
 
     names = {lyr.name for lyr in page.r.layers if lyr.show and len(lyr.frame)}
-    out = []
+    shown = {lyr.name for lyr in page.r.layers if lyr.show}
+    out: list[tuple[Any, str]] = []
+    group = None
     for label, st in page.r.legend_entries():
-        if label not in names:
+        # every class of a layer coloured by a column is listed, empty ones too
+        if label not in (shown if "legend_group" in st else names):
             continue
+        if st.get("legend_group") != group:  # that layer's title, then its classes
+            group = st.get("legend_group")
+            if group is not None:
+                out.append((Line2D([], [], linestyle="none"), str(group)))
+        if group is not None:
+            label = st.get("legend_label", label)
         lw = float(st.get("weight") or 0) * page.px_pt
         ls = _dash(st.get("dash"), page.px_pt)
         h: Any
