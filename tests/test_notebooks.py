@@ -7,6 +7,7 @@ port so that an accidental web request fails instead of passing silently.
 
 from __future__ import annotations
 
+import ast
 import csv
 import json
 import pathlib
@@ -40,6 +41,40 @@ def test_outputs_are_stripped(name):
             assert cell.execution_count is None, f"{name} cell {i} has an execution count"
     assert set(nb.metadata) <= {"kernelspec", "language_info"}, sorted(nb.metadata)
     assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebooks_use_only_public_names(name):
+    import borderkit as bk
+
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.ImportFrom | ast.Import):
+                mods = [node.module or ""] if isinstance(node, ast.ImportFrom) else [
+                    a.name for a in node.names]
+                assert not any(m.startswith("borderkit.") for m in mods), (
+                    f"{name} cell {i} imports from a borderkit submodule: {ast.unparse(node)}")
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                    and node.value.id == "bk":
+                assert node.attr in bk.__all__, f"{name} cell {i}: bk.{node.attr} is not public"
+
+
+def print_maps_shown_as_images(nb) -> int:
+    """Check every cell that draws a print map shows it as a PNG; return how many."""
+    count = 0
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or "render_static" not in cell.source:
+            continue
+        shown = [out for out in cell.outputs
+                 if out.output_type in ("execute_result", "display_data")]
+        assert shown, f"cell {i} draws a print map but shows nothing"
+        for out in shown:  # a front end shows the PNG, not the "<Figure size ...>" fallback
+            assert "image/png" in out.data, f"cell {i} shows {out.data.get('text/plain')!r}"
+        count += 1
+    return count
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +150,7 @@ def test_01_reproduces_the_brief(tmp_path, kernel):
         assert float(row["max"]) == pytest.approx(ref["distance_max_m"])
     text = text_of(nb)
     assert "road via Khorog: 1008 km" in text
+    assert print_maps_shown_as_images(nb) == 1
     assert "Chinese security assistance to Tajikistan, May 2020" in (
         out / "brief.html").read_text(encoding="utf-8")
 
@@ -127,6 +163,9 @@ def test_02_loads_validates_measures_maps(tmp_path, kernel):
     out = tmp_path / "out"
     assert {"my-brief.html", "my-brief.png", "my-data.gpkg"} <= {p.name for p in out.iterdir()}
     text = text_of(nb)
+    assert print_maps_shown_as_images(nb) == 1
+    quick = [c for c in nb.cells if c.cell_type == "code" and "bk.explore(" in c.source]
+    assert quick and "text/html" in quick[0].outputs[0].data  # the quick look, inline
     # the CSV row without a longitude (the 5th data row) is dropped, and the warning says so
     assert re.search(r"DroppedFeatureWarning: .*dropped 1 feature.*row 5", text), text
     assert "RepairWarning" in text  # the KML's elevations
