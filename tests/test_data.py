@@ -462,3 +462,37 @@ def test_typos_still_get_a_suggestion(lookup, query, expected):
     with pytest.raises(DatasetNotFoundError, match="did you mean") as err:
         lookup(query)
     assert expected in str(err.value)
+
+
+def _towns():
+    return borderkit.places(kind="town").reset_index(drop=True).iloc[:4]
+
+
+@pytest.mark.parametrize("other", ["AFG-TJK", "Dushanbe"])
+def test_distance_line_end_of_several_points_says_pick_one(other):
+    # was: "at least one end must be a point" (AFG-TJK), or silently the nearest town
+    towns = _towns()
+    spec = borderkit.BriefSpec("t", distance_lines=[borderkit.DistanceLine(towns, other)])
+    with pytest.raises(borderkit.SpecError) as err:
+        spec.resolve()
+    text = str(err.value)
+    assert text.startswith("distance_lines[0].a: an end must be one point (or one place)")
+    assert f"the GeoDataFrame has {len(towns)} features" in text
+    assert "gdf.iloc[[i]]" in text and "place name" in text
+    assert "at least one end" not in text
+
+
+def test_one_row_of_the_frame_is_a_good_end():
+    towns = _towns()
+    spec = borderkit.BriefSpec("t", distance_lines=[
+        borderkit.DistanceLine(towns.iloc[[1]], "AFG-TJK"),
+        borderkit.DistanceLine("Kulob", borderkit.region("Khatlon"))])  # an area stays one end
+    lines = [lyr for lyr in spec.resolve().layers if lyr.kind == "distance_line"]
+    assert len(lines) == 2
+
+
+def test_ring_centre_of_several_points_says_pick_one():
+    spec = borderkit.BriefSpec("t", rings=[borderkit.RangeRings(_towns(), [10_000])])
+    with pytest.raises(borderkit.SpecError, match=r"rings\[0\]\.center: the centre must be one "
+                                                  r"point .* 4 features.*RangeRings per row"):
+        spec.resolve()

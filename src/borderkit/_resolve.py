@@ -303,6 +303,7 @@ def _endpoint(value: Endpoint, where: str) -> tuple[Any, str, float]:
         if value.crs is None:
             raise CRSError(f"{where}: the frame has no CRS; set one with .set_crs(...) first")
         frame = value.to_crs("EPSG:4326")
+        _one_point_end(frame, where)
         geom = shapely.union_all(frame.geometry.to_numpy())
         if geom.is_empty:
             raise GeometryError(f"{where}: the frame has no non-empty geometry")
@@ -323,6 +324,25 @@ def _endpoint(value: Endpoint, where: str) -> tuple[Any, str, float]:
     raise SpecError(
         f"{where}: an end must be a place name, border id like 'CHN-TJK', (lon, lat), "
         f"a shapely geometry or a GeoDataFrame, not {type(value).__name__}"
+    )
+
+
+def _one_point_end(frame: Any, where: str) -> None:
+    """Refuse a frame of several points as an end: which one is meant is not said.
+
+    A frame of lines or polygons is one target (its nearest point is used).
+    """
+    types = set(frame.geometry.dropna().geom_type)
+    if len(frame) <= 1 or not types or not types <= {"Point", "MultiPoint"}:
+        return
+    kind = type(frame).__name__
+    first = (f" ({frame['name'].iloc[0]!r})" if "name" in frame.columns else "")
+    what, cls = (("the centre", "RangeRings") if where.endswith(".center")
+                 else ("an end", "DistanceLine"))
+    raise SpecError(
+        f"{where}: {what} must be one point (or one place), but the {kind} has "
+        f"{len(frame)} features; pick one with gdf.iloc[[i]] (e.g. gdf.iloc[[0]]{first}) "
+        f"or give a place name such as 'Kulob', or add one {cls} per row"
     )
 
 
