@@ -232,3 +232,29 @@ def test_explore_html_escapes_names():
     page = bk.explore(g, name="<i>n</i>", title="<t>").to_html()
     assert "<b>x</b>" not in page and "<i>n</i>" not in page
     assert json.dumps("x")  # the page still renders
+
+
+# --------------------------------------------------------------------- styling by column
+
+
+def legend_labels_html(page: str) -> list[str]:
+    box = re.search(r'<div id="bk-legend".*?</ul></div>', page, re.S).group(0)
+    return re.findall(r"<span>(.*?)</span>", box)
+
+
+def test_explore_column_categorical_legend_in_page_and_print(pts):
+    m = bk.explore(pts, column="kind2", name="Towns")
+    fills = {e[1]["legend_label"]: e[1]["fill"] for e in m.resolved.legend_entries()}
+    assert set(fills) == {"capital", "town"} and len(set(fills.values())) == 2
+    assert legend_labels_html(m.to_html()) == ["capital", "town"]
+    fig = bk.render_static(m, dpi=40)
+    (legend,) = [leg for leg in fig.legends if leg.get_gid() == "bk-legend"]
+    assert [t.get_text() for t in legend.get_texts()] == ["Towns", "capital", "town"]
+
+
+def test_explore_column_classified_with_a_scheme(pts):
+    frame = pts.assign(pop=[900, 100, 30])
+    m = bk.explore(frame, column="pop", scheme="quantiles", k=2, cmap="viridis")
+    assert len(m.resolved.legend_entries()) == 2
+    assert len(legend_labels_html(m.to_html())) == 2
+    assert bk.explore(frame, column="pop", legend=False).resolved.legend_entries() == []

@@ -22,8 +22,8 @@ __all__ = ["EXPLORE_KEYWORDS", "LAYER_KEYWORDS", "as_layer", "check_keywords", "
 
 #: Keywords that go to the layer (the geopandas ``explore`` names, plus ``name``).
 LAYER_KEYWORDS: tuple[str, ...] = (
-    "column", "cmap", "categorical", "scheme", "k", "legend", "tooltip", "popup",
-    "style_kwds", "name",
+    "column", "cmap", "categorical", "scheme", "k", "legend", "legend_kwds", "tooltip",
+    "popup", "style_kwds", "name",
 )
 #: Every keyword of :func:`borderkit.explore` (the map's keywords after the layer's).
 EXPLORE_KEYWORDS: tuple[str, ...] = (*LAYER_KEYWORDS, "title", "width", "height", "m")
@@ -31,7 +31,7 @@ EXPLORE_KEYWORDS: tuple[str, ...] = (*LAYER_KEYWORDS, "title", "width", "height"
 # geopandas/Leaflet style names -> borderkit style keys
 _STYLE_NAMES = {"fillColor": "fill", "fillOpacity": "fill_opacity", "dashArray": "dash"}
 # keywords passed to Layer only when given (the column styling of borderkit.Layer)
-_COLUMN_KEYWORDS = ("column", "cmap", "categorical", "scheme", "k")
+_COLUMN_KEYWORDS = ("column", "cmap", "categorical", "scheme", "k", "legend_kwds")
 
 
 def check_keywords(kw: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
@@ -119,7 +119,7 @@ def as_layer(data: Any, /, **kw: Any) -> tuple[Layer, str]:
         or the name of a shipped layer, place, border or region.
     **kw
         :data:`LAYER_KEYWORDS`: ``column``, ``cmap``, ``categorical``, ``scheme``,
-        ``k`` and ``legend`` go to the layer as they are; ``tooltip`` (a column, a
+        ``k``, ``legend`` and ``legend_kwds`` go to the layer as they are; ``tooltip`` (a column, a
         list whose first column is used, or False) sets the label column; ``popup``
         (a column or list of columns) the popup; ``style_kwds`` the style, with
         Leaflet's ``fillColor``, ``fillOpacity`` and ``dashArray`` accepted; ``name``

@@ -196,7 +196,7 @@ class BriefMap:
             As for :func:`borderkit.explore`.
         **kw
             The layer keywords of :func:`borderkit.explore` (``column``, ``cmap``,
-            ``categorical``, ``scheme``, ``k``, ``legend``, ``tooltip``, ``popup``,
+            ``categorical``, ``scheme``, ``k``, ``legend``, ``legend_kwds``, ``tooltip``, ``popup``,
             ``style_kwds``, ``name``).
 
         Returns
@@ -353,10 +353,11 @@ def explore(data: Any, /, **kw: Any) -> BriefMap:
     **kw
         The keywords below (those of geopandas' ``GeoDataFrame.explore`` that mean
         the same here, and the map's); any other is a :class:`SpecError`.
-    column, cmap, categorical, scheme, k, legend
+    column, cmap, categorical, scheme, k, legend, legend_kwds
         Styling by a column, as in ``GeoDataFrame.explore`` (passed to
-        :class:`borderkit.Layer`); ``legend`` (default True) shows the layer in
-        the legend.
+        :class:`borderkit.Layer`): categories or classes (mapclassify ``scheme``
+        with ``k`` classes), each with its own legend entry; ``legend`` (default
+        True) shows the layer in the legend.
     tooltip : str, list or False, optional
         The label column (of a list, the first); False: no tooltips.
     popup : str or list, optional
