@@ -849,3 +849,14 @@ def test_map_prints_the_distances_it_drew(tmp_path):
         assert f"  {name}: {km}" in result.stderr
     example = run("map", str(EXAMPLE), "-o", str(tmp_path / "e.html"))
     assert "Kulma Pass (Kulma–Karasu crossing) → Murghob" in example.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="issue 15: _specfile's layer style check still guesses "
+                                       "'user_polygon'; it should use the shipped layer's kind")
+def test_spec_file_style_error_names_the_layer_and_its_real_kind(tmp_path):
+    spec = tmp_path / "b.toml"
+    spec.write_text('title = "T"\n[[layers]]\ndata = "borders"\nstyle = { colour = "red" }\n',
+                    encoding="utf-8")
+    result = run("map", str(spec), "-o", str(tmp_path / "x.html"))
+    assert_one_line_error(result, "line 4", "layer 'borders'", "kind 'border'")
+    assert "user_polygon" not in result.stderr
