@@ -118,6 +118,16 @@ def close_names(query: str, names: Iterable[str], *, n: int = 5) -> list[str]:
     return difflib.get_close_matches(_fold(query), list(names), n=n, cutoff=SUGGEST_MIN_RATIO)
 
 
+def pack_summary(what: str, frame: pd.DataFrame, labels: list[str]) -> str:
+    """What the pack ships of *what* (``"place"`` or ``"region"``), for a lookup that missed."""
+    if what == "region":
+        return (f"the shipped regions are the {len(frame)} admin-1 regions of Tajikistan: "
+                f"{', '.join(labels)}")
+    kinds = ", ".join(sorted(set(frame["kind"].dropna().astype(str))))
+    return (f"the shipped places are the Tajikistan region pack's {len(frame)} points "
+            f"({kinds}), e.g. {', '.join(frame['id'].head(4))}")
+
+
 def _lookup(
     query: Any, keys: dict[str, list[int]], labels: list[str], *, what: str, hint: str,
     shipped: str = "",

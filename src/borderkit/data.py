@@ -20,7 +20,6 @@ the CRS and the provenance columns travel with the geometry.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import logging
@@ -35,7 +34,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from ._names import _COUNTRY_ALIASES, _LAYER_ALIASES, SUGGEST_MIN_RATIO, _fold, _index, _lookup
+from . import _names
+from ._names import _COUNTRY_ALIASES, _LAYER_ALIASES, _fold, _index, _lookup
 from .errors import DataError, DatasetNotFoundError
 
 __all__ = [
@@ -200,8 +200,7 @@ def _layer_name(name: Any) -> str:
         hit = by_fold.get(folded[:-1])
     if hit in _manifest():
         return hit
-    close = difflib.get_close_matches(folded, [*by_fold, *_LAYER_ALIASES], n=3,
-                                      cutoff=SUGGEST_MIN_RATIO)
+    close = _names.close_names(folded, [*by_fold, *_LAYER_ALIASES], n=3)
     guesses = list(dict.fromkeys(by_fold.get(c) or _LAYER_ALIASES[c] for c in close))
     near = f"did you mean {', '.join(guesses)}? " if guesses else ""
     raise DatasetNotFoundError(
@@ -320,11 +319,8 @@ def place(name: str, /) -> gpd.GeoDataFrame:
     frame = load("places")
     keys = _index(frame, ["id", "name"], "alt_names")
     labels = [f"{n} ({i})" for n, i in zip(frame["name"], frame["id"], strict=True)]
-    kinds = ", ".join(sorted(set(frame["kind"].dropna().astype(str))))
-    shipped = (f"the shipped places are the Tajikistan region pack's {len(frame)} points "
-               f"({kinds}), e.g. {', '.join(frame['id'].head(4))}")
-    pos = _lookup(name, keys, labels, what="place", shipped=shipped,
-                  hint="see borderkit.places() for all places")
+    pos = _lookup(name, keys, labels, what="place", hint="see borderkit.places() for all places",
+                  shipped=_names.pack_summary("place", frame, labels))
     return _one(frame, pos)
 
 
@@ -459,10 +455,8 @@ def region(name: str, /) -> gpd.GeoDataFrame:
     for key, rows in extra.items():
         keys.setdefault(key, rows)
     labels = [f"{n} ({i})" for n, i in zip(frame["name"], frame["id"], strict=True)]
-    shipped = (f"the shipped regions are the {len(frame)} admin-1 regions of Tajikistan: "
-               f"{', '.join(labels)}")
-    pos = _lookup(name, keys, labels, what="region", shipped=shipped,
-                  hint="see borderkit.load('admin1')")
+    pos = _lookup(name, keys, labels, what="region", hint="see borderkit.load('admin1')",
+                  shipped=_names.pack_summary("region", frame, labels))
     return _one(frame, pos)
 
 
