@@ -186,3 +186,16 @@ def test_named_line_keeps_its_name_and_short_label():
     assert line.name == "To the capital (± = approximate location)"
     assert re.fullmatch(r"To the capital: ≈ [0-9.]+ km / [0-9.]+ mi / [0-9.]+ nmi ± 10\.0 km",
                         line.frame["label"].iloc[0])
+
+
+def test_with_uncertainty_circles_their_legend_entry_says_what_plus_minus_means():
+    facility = _place("Facility", MURGHOB, 30_000.0)
+    spec = _spec(layers=[bk.Layer(facility, kind="facility")],
+                 distance_lines=[bk.DistanceLine(facility, DUSHANBE)]).replace(uncertainty=True)
+    resolved = spec.resolve()
+    (circles,) = _kind(resolved, "uncertainty")
+    (line,) = _kind(resolved, "distance_line")
+    assert circles.name == "Location uncertainty (±)"
+    assert "±" in circles.frame["label"].iloc[0]  # "Facility: location uncertain, ± 30.0 km"
+    assert line.name == "Facility – 38.5600, 68.7800"  # said once: not again here
+    assert line.frame["label"].iloc[0].endswith("± 30.0 km")

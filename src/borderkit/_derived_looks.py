@@ -8,7 +8,8 @@ look, with the layer style names of :mod:`borderkit._style` (``color``,
 ``weight``, ``dash``) and ``opacity``, which both renderers draw as the alpha of
 the colour. Unnamed layers are named by what they connect, and the distance label
 is short: ``"≈ 28.8 km / 17.9 mi / 15.6 nmi ± 30.0 km"``, with what ``±`` means said
-once, in the legend.
+once, in the legend: by the uncertainty circles' entry (``"Location uncertainty (±)"``)
+or, without circles, after the name of the first line whose length carries a ±.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ RING_LOOKS: tuple[tuple[str, str], ...] = (
 )
 #: The keys a distance line's or range rings' ``style`` may set.
 STYLE_KEYS: tuple[str, ...] = ("color", "weight", "dash", "opacity")
-#: Said once in the legend, after the first distance line whose length carries a ±.
+#: Said once in the legend, after the first distance line whose length carries a ±
+#: (when no uncertainty circles are drawn; their legend entry says it then).
 PLUS_MINUS_NOTE = "± = approximate location"
 
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")

@@ -404,9 +404,12 @@ def _rings(rr: RangeRings, where: str, order: int = 0) -> tuple[Any, str, dict[s
     return frame, _looks.ring_name(rr.name, name), style
 
 
-def _lines_and_rings(spec: BriefSpec) -> Iterator[tuple[str, Any, str, dict[str, Any]]]:
-    """(kind, frame, legend name, style overrides) of each distance line, then each ring set."""
-    explained = False  # what ± means is said once, by the first line that has one
+def _lines_and_rings(spec: BriefSpec, explained: bool = False
+                     ) -> Iterator[tuple[str, Any, str, dict[str, Any]]]:
+    """(kind, frame, legend name, style overrides) of each distance line, then each ring set.
+
+    Unless *explained* (by the uncertainty circles' legend entry), the first line whose
+    length carries a ± says in its legend name what ± means."""
     for j, dl in enumerate(spec.distance_lines):
         frame, name, style = _distance_line(dl, f"distance_lines[{j}]", j, explained)
         explained = explained or bool((frame["distance_max_m"] > frame["length_m"]).any())

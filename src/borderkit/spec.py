@@ -505,12 +505,14 @@ def _add_spec_layer(layers: _LayerList, i: int, lyr: Any, report: list[str]) -> 
 
 def _add_derived_layers(layers: _LayerList, spec: BriefSpec) -> None:
     """Uncertainty circles of approximate places, distance lines and range rings."""
+    said = False  # what ± means: said by the circles' legend entry, else by the first ± line
     if spec.uncertainty:
         circles = _uncertainty(layers.layers)
         if circles is not None and len(circles):
-            layers.add(circles, "uncertainty", "Location uncertainty", None,
+            layers.add(circles, "uncertainty", "Location uncertainty (±)", None,
                        label_column="label")
-    for kind, frame, name, style in _lines_and_rings(spec):
+            said = True
+    for kind, frame, name, style in _lines_and_rings(spec, said):
         layers.add(frame, kind, name, None, label_column="label", labels=True)
         layers.layers[-1].style.update(style)  # its look in the cycle, or its own style
 
