@@ -268,3 +268,18 @@ def test_explore_by_column_has_a_categorical_legend_in_page_and_print():
     assert legend.items[1:] == ["camp", "post"] and legend.items[0].startswith("#")
     fig, texts = _print_legend(m.spec)
     assert texts[1:] == ["camp", "post"]
+
+
+def test_api_md_lists_the_style_keys_of_every_layer_kind_with_examples():
+    from pathlib import Path
+
+    from borderkit import _style
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text("utf-8")
+    section = text[text.index("### Style keys"):text.index("### Quick looks")]
+    for kind in _style.KINDS:
+        for key in set(_style.style_for(kind)) - {"geom", "legend"}:
+            assert f"`{key}`" in section, (kind, key)
+    for word in ("column", "categorical", "cmap", "scheme", "legend_kwds", "no data",
+                 'style={"fill"', 'column="kind"', "quantiles"):
+        assert word in section
