@@ -198,8 +198,12 @@ def data_size(page: str) -> int:
     return sum(map(len, blocks))
 
 
-def test_no_simplify_note_when_only_points_are_drawn(pts):
+def test_no_simplify_note_when_nothing_is_simplified(pts):
     page = bk.brief_map(bk.BriefSpec(title="Points", layers=[pts], **small())).to_html()
+    assert "simplified for display" not in page
+    line = gpd.GeoDataFrame(geometry=[shapely.LineString([(68, 38), (70, 39), (72, 37)])],
+                            crs=4326)  # three vertices, all kept
+    page = bk.brief_map(bk.BriefSpec(title="Line", layers=[line], **small())).to_html()
     assert "simplified for display" not in page
 
 

@@ -176,14 +176,16 @@ class BriefMap:
         return page, fmap
 
     def _noted(self) -> ResolvedSpec:
-        """The resolved spec with a note giving the display simplification, when used."""
-        simplified = any(
-            lyr.style.get("geom") != "point" and len(lyr.frame) for lyr in self.resolved.layers)
-        if not self.tolerance or not simplified:
+        """The resolved spec with a note giving the display tolerance, when it drops vertices.
+
+        Only the layers the view fits count (not the land basemap, drawn as context).
+        """
+        if not self.tolerance or not any(_drops_vertices(lyr.frame, self.tolerance)
+                                         for lyr in self.resolved.layers
+                                         if lyr.fit and lyr.style.get("geom") != "point"):
             return self.resolved
-        note = (f"Lines and areas simplified for display to {self.tolerance:.2g}° (about "
-                f"{self.tolerance * 111_320:,.0f} m); measurements use every vertex "
-                "(simplify=None draws them all).")
+        note = (f"Lines simplified for display to {self.tolerance:.2g}\u00b0 "
+                f"(~{self.tolerance * 111_320:,.0f} m); simplify=None keeps every vertex.")
         spec = self.spec.replace(notes=[*_as_list(self.spec.notes, "notes"), note])
         return dataclasses.replace(self.resolved, spec=spec)
 
@@ -331,6 +333,16 @@ def brief_map(spec: Any, /, **options: Any) -> BriefMap:
         layer, title = _explore.as_layer(spec)
         spec = _explore.quick_spec(layer, title=title)
     return BriefMap(spec, **options)
+
+
+def _drops_vertices(frame: Any, tolerance: float) -> bool:
+    """Whether simplifying *frame*'s geometries to *tolerance* (degrees) drops vertices."""
+    import shapely
+
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    before = shapely.get_num_coordinates(geoms).sum()
+    return bool(before and shapely.get_num_coordinates(
+        shapely.simplify(geoms, tolerance, preserve_topology=True)).sum() < before)
 
 
 def _is_data(value: Any) -> bool:
