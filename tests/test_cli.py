@@ -851,8 +851,6 @@ def test_map_prints_the_distances_it_drew(tmp_path):
     assert "Kulma Pass (Kulma–Karasu crossing) → Murghob" in example.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: _specfile's layer style check still guesses "
-                                       "'user_polygon'; it should use the shipped layer's kind")
 def test_spec_file_style_error_names_the_layer_and_its_real_kind(tmp_path):
     spec = tmp_path / "b.toml"
     spec.write_text('title = "T"\n[[layers]]\ndata = "borders"\nstyle = { colour = "red" }\n',

@@ -318,10 +318,15 @@ class _Builder:
                     raise self.fail(path + ("where", col),
                                     "must be a value or a list of values")
         if "style" in t:
+            from .spec import SHIPPED_KINDS
+
+            # the kind the layer will have: its own, the shipped layer's, else by geometry
+            kind = t.get("kind") or SHIPPED_KINDS.get(str(t["data"])) or "user_polygon"
             try:
-                _style.style_for(t.get("kind", "user_polygon"), **t["style"])
+                _style.style_for(kind, **t["style"])
             except SpecError as err:
-                raise self.fail(path + ("style",), str(err)) from err
+                title = t.get("name") or t["data"]
+                raise self.fail(path + ("style",), f"layer {title!r}: {err}") from err
         if "popup_columns" in t and isinstance(t["popup_columns"], str):
             kw["popup_columns"] = (t["popup_columns"],)
         return Layer(**kw)
