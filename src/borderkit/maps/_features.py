@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import shapely
 
-from ..spec import UNCERTAINTY_MIN_M, ResolvedLayer, label_anchor
-from ..spec import display_text as _text
+from .._display import display_text as _text
+from .._display import label_anchor
+from ..spec import UNCERTAINTY_MIN_M, ResolvedLayer
 from ._escape import safe_url, script_json
 
 __all__ = [

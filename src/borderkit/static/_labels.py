@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from ..spec import ResolvedLayer, display_text, label_anchor
+from .._display import display_text, label_anchor
+from ..spec import ResolvedLayer
 from ._layers import _marker
 from ._page import _halo, _Page
 
