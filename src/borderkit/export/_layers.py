@@ -135,8 +135,10 @@ def write_layers(
     >>> import tempfile
     >>> out = tempfile.TemporaryDirectory()
     >>> report = bk.write_layers(spec, out.name, formats=("geojson",))
-    >>> sorted(report.written), report.written["range-rings.geojson"].name
-    (['range-rings.geojson'], 'brief-range-rings.geojson')
+    >>> sorted(report.written)  # the ring layer is named after its centre
+    ['rings-around-38-5600-68-7800.geojson']
+    >>> report.written["rings-around-38-5600-68-7800.geojson"].name
+    'brief-rings-around-38-5600-68-7800.geojson'
     >>> out.cleanup()
     """
     _check_on_error(on_error)
