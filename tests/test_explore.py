@@ -262,3 +262,11 @@ def test_explore_column_classified_with_a_scheme(pts):
     assert len(m.resolved.legend_entries()) == 2
     assert len(legend_labels_html(m.to_html())) == 2
     assert bk.explore(frame, column="pop", legend=False).resolved.legend_entries() == []
+
+
+def test_an_unnamed_frame_coloured_by_a_column_is_grouped_under_the_column():
+    import borderkit as bk
+
+    page = bk.explore(bk.places(), column="kind").to_html()
+    assert ">kind<" in page and "User point" not in page
+    assert "Lines simplified" not in page  # circles and polygons are simplified too

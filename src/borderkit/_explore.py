@@ -148,7 +148,8 @@ def as_layer(data: Any, /, **kw: Any) -> tuple[Layer, str]:
     if isinstance(data, Layer):
         return data, data.name or "Map"
     frame, title, kind = _frame_of(data)
-    name = kw.get("name") or title
+    # a frame with no name of its own: its legend group is named by the column it is coloured by
+    name = kw.get("name") or title or (str(kw["column"]) if kw.get("column") else None)
     options: dict[str, Any] = {k: kw[k] for k in _COLUMN_KEYWORDS if kw.get(k) is not None}
     options.update(_popup_and_labels(kw.get("tooltip"), kw.get("popup")))
     if kw.get("style_kwds"):

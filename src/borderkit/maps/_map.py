@@ -184,7 +184,7 @@ class BriefMap:
                                          for lyr in self.resolved.layers
                                          if lyr.fit and lyr.style.get("geom") != "point"):
             return self.resolved
-        note = (f"Lines simplified for display to {self.tolerance:.2g}\u00b0 "
+        note = (f"Outlines simplified for display to {self.tolerance:.2g}\u00b0 "
                 f"(~{self.tolerance * 111_320:,.0f} m); simplify=None keeps every vertex.")
         spec = self.spec.replace(notes=[*_as_list(self.spec.notes, "notes"), note])
         return dataclasses.replace(self.resolved, spec=spec)
