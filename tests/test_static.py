@@ -549,3 +549,22 @@ def test_unreadable_font_file_is_logged_not_raised(stale_fonts, monkeypatch, tmp
     messages = [r.getMessage() for r in caplog.records]
     assert any("cannot read the font" in m and "BrokenCJK.ttf" in m for m in messages)
     assert not (tmp_path / f"fontlist-v{stale_fonts[0].__version__}.json").exists()
+
+
+def test_pdf_and_svg_carry_the_brief_title_as_metadata(tmp_path):
+    import borderkit as bk
+
+    spec = bk.BriefSpec(title="Kulma (pass) \\ Граница",
+                        layers=[bk.Layer(bk.place("Dushanbe"))], inset=False)
+    pdf = bk.render_static(spec, tmp_path / "t.pdf")
+    svg = bk.render_static(spec, tmp_path / "t.svg")
+    assert pdf.borderkit.title == svg.borderkit.title == "Kulma (pass) \\ Граница"
+    data = (tmp_path / "t.pdf").read_bytes()
+    start = data.index(b"/Title (") + len(b"/Title (")
+    raw = data[start:data.index(b") >>", start)]
+    text = raw.replace(b"\\(", b"(").replace(b"\\)", b")").replace(b"\\\\", b"\\")
+    assert text.startswith(b"\xfe\xff") and text[2:].decode("utf-16-be") == spec.title
+    assert "<dc:title>Kulma (pass) \\ Граница</dc:title>" in (tmp_path / "t.svg").read_text()
+    # still deterministic: no dates
+    again = bk.render_static(spec, tmp_path / "u.pdf")
+    assert again is not None and (tmp_path / "u.pdf").read_bytes() == data

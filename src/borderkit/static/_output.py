@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -40,11 +41,23 @@ def _rc(families: Sequence[str]) -> Any:
     return {**_RC, "font.family": list(families)}
 
 
+def _metadata(fig: Any, fmt: str) -> dict[str, Any] | None:
+    """The file's metadata: no dates (deterministic), and the brief's title as Title."""
+    meta = _METADATA[fmt]
+    title = getattr(getattr(fig, "borderkit", None), "title", None)
+    # control, format and unassigned characters (NUL, U+FEFF, U+FFFE) would make the
+    # SVG's XML invalid; the metadata keeps the visible text only, as the drawing does
+    title = "".join(ch for ch in title or "" if unicodedata.category(ch)[0] != "C").strip()
+    if meta is None or not title:
+        return meta
+    return {**meta, "Title": title}
+
+
 def _save(fig: Any, path: str | os.PathLike[str], fmt: str, dpi: float) -> Path:
     target = Path(path)
     try:
         with atomic_path(target) as tmp:
-            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
+            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_metadata(fig, fmt))
     except OSError as err:
         raise ExportError(f"cannot write {str(target)!r}: {err.strerror or err}") from err
     except BorderkitError:

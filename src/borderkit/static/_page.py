@@ -52,7 +52,8 @@ class StaticInfo:
     ``centre`` the map centre as ``(lon, lat)``, ``north_angle_deg`` the angle of
     true north at the centre, clockwise from the map's up direction (the grid
     convergence). ``labels`` maps each drawn label to its bounding box in display
-    pixels; ``report`` lists what was left out or could not be placed.
+    pixels; ``report`` lists what was left out or could not be placed; ``title``
+    is the brief's title, written into the PDF and SVG metadata.
     """
 
     crs: pyproj.CRS
@@ -63,6 +64,7 @@ class StaticInfo:
     labels: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
     fonts: list[str] = field(default_factory=list)
     report: list[str] = field(default_factory=list)
+    title: str | None = None
 
 
 def _halo() -> list[Any]:
