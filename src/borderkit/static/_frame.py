@@ -85,7 +85,7 @@ def map_extent(page: _Page, map_w: float, map_h: float) -> None:
     clon, clat = page.proj.lonlat((extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2)
     page.info = StaticInfo(crs=page.proj.crs, extent=extent,
                            centre=(float(clon), float(clat)), fonts=list(page.families),
-                           report=page.report, title=page.r.spec.title or None)
+                           report=page.report)
     page.fig.borderkit = page.info
 
 

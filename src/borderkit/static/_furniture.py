@@ -27,8 +27,10 @@ def title(page: _Page, w_in: float, h_in: float) -> None:
     """Title and subtitle, top left above the map."""
     x = _MARGIN / w_in
     y = 1 - _MARGIN / h_in
-    page.fig.text(x, y, page.text(page.spec.title), ha="left", va="top", fontsize=16,
+    shown = page.text(page.spec.title)
+    page.fig.text(x, y, shown, ha="left", va="top", fontsize=16,
                   fontweight="bold", color="#111111", gid="bk-title")
+    page.info.title = shown.strip() or None  # the PDF/SVG Title: the text as drawn
     if page.spec.subtitle:
         page.fig.text(x, y - 0.36 / h_in, page.text(page.spec.subtitle), ha="left",
                       va="top", fontsize=11, color="#444444", gid="bk-subtitle")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -44,10 +43,9 @@ def _rc(families: Sequence[str]) -> Any:
 def _metadata(fig: Any, fmt: str) -> dict[str, Any] | None:
     """The file's metadata: no dates (deterministic), and the brief's title as Title."""
     meta = _METADATA[fmt]
+    # the title as drawn: the characters print maps cannot draw (NUL, U+FFFE, ...), which
+    # would also make the SVG's XML invalid, are already gone (static._page._Page.text)
     title = getattr(getattr(fig, "borderkit", None), "title", None)
-    # control, format and unassigned characters (NUL, U+FEFF, U+FFFE) would make the
-    # SVG's XML invalid; the metadata keeps the visible text only, as the drawing does
-    title = "".join(ch for ch in title or "" if unicodedata.category(ch)[0] != "C").strip()
     if meta is None or not title:
         return meta
     return {**meta, "Title": title}

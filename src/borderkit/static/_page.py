@@ -53,7 +53,7 @@ class StaticInfo:
     true north at the centre, clockwise from the map's up direction (the grid
     convergence). ``labels`` maps each drawn label to its bounding box in display
     pixels; ``report`` lists what was left out or could not be placed; ``title``
-    is the brief's title, written into the PDF and SVG metadata.
+    is the brief's title as drawn, written into the PDF and SVG metadata.
     """
 
     crs: pyproj.CRS
