@@ -11,9 +11,11 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from .errors import (
+    AmbiguousNameWarning,
     BorderkitError,
     BorderkitWarning,
     CoordinateError,
+    CoverageWarning,
     CRSError,
     DataError,
     DatasetNotFoundError,
@@ -80,9 +82,11 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "__version__",
+    "AmbiguousNameWarning",
     "BorderkitError",
     "BorderkitWarning",
     "CoordinateError",
+    "CoverageWarning",
     "CRSError",
     "DataError",
     "DatasetNotFoundError",

@@ -24,6 +24,8 @@ __all__ = [
     "RepairWarning",
     "SwappedCoordinatesWarning",
     "DroppedFeatureWarning",
+    "AmbiguousNameWarning",
+    "CoverageWarning",
 ]
 
 
@@ -89,3 +91,15 @@ class SwappedCoordinatesWarning(BorderkitWarning):
 
 class DroppedFeatureWarning(BorderkitWarning):
     """Features were dropped (for example NaN or empty); the report lists them."""
+
+
+class AmbiguousNameWarning(BorderkitWarning):
+    """A name matched several places or regions; the most likely one was taken.
+
+    The message lists the others and how to choose (``country=``).
+    """
+
+
+class CoverageWarning(BorderkitWarning):
+    """A map or lookup leaves the area a data pack covers; the message names what covers it."""
+
