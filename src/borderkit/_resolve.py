@@ -3,7 +3,8 @@
 Loading a layer's data (:func:`_as_frame`, :func:`_filter`), cleaning it with a
 report (:func:`_clean`), checking text and size fields, and computing the derived
 geometries on the ellipsoid: uncertainty circles, distance lines between two
-ends, range rings, the initial view and the attribution. :mod:`borderkit.spec`
+ends, range rings, the initial view and the inset (the attribution of the data
+drawn is in :mod:`borderkit._coverage`). :mod:`borderkit.spec`
 holds the dataclasses and calls these steps in order; this module never imports
 it at run time (only for type hints), so the two do not import each other.
 """
@@ -418,7 +419,7 @@ def _lines_and_rings(spec: BriefSpec, explained: bool = False
         yield "ring", *_rings(rr, f"rings[{j}]", j)
 
 
-# --------------------------------------------------------------------------- view, inset, credits
+# --------------------------------------------------------------------------- view, inset
 
 
 def _bounds(layers: list[ResolvedLayer]) -> tuple[float, float, float, float]:
@@ -440,37 +441,6 @@ def _bounds(layers: list[ResolvedLayer]) -> tuple[float, float, float, float]:
     )
 
 
-def _attribution(layers: list[ResolvedLayer], tiles: str | None,
-                 datasets: Sequence[str] = ()) -> list[str]:
-    """Attribution of the data shown: the manifest's text for shipped layers (and the
-    inset's *datasets*), ``source (license)`` from the columns of user layers."""
-    out: list[str] = []
-    shipped = [lyr.dataset for lyr in layers if lyr.dataset] + list(datasets)
-    if shipped:
-        from . import data as _data
-
-        out.extend(_data.attribution(list(dict.fromkeys(shipped))))
-    for lyr in layers:
-        if lyr.dataset:
-            continue
-        f = lyr.frame
-        for col in ("attribution",):
-            if col in f.columns:
-                out.extend(str(v) for v in f[col].dropna().unique())
-        if "attribution" not in f.columns and "license" in f.columns:
-            srcs = f["source"] if "source" in f.columns else pd.Series([""] * len(f), index=f.index)
-            for s, lic in sorted({(str(s), str(lic)) for s, lic in zip(srcs, f["license"],
-                                                                        strict=True)}):
-                out.append(f"{s} ({lic})" if s else lic)
-    if tiles:
-        out.append(f"Basemap tiles: {tiles}")
-    seen: dict[str, None] = {}
-    for a in out:
-        if a and a != "nan":
-            seen.setdefault(a, None)
-    return list(seen)
-
-
 def _view_bounds(spec: BriefSpec,
                  layers: list[ResolvedLayer]) -> tuple[float, float, float, float]:
     """The spec's bounds (checked), or the padded extent of the layers to fit."""
@@ -482,14 +452,15 @@ def _view_bounds(spec: BriefSpec,
     return bounds
 
 
-def _inset(spec: BriefSpec, report: list[str]) -> Any:
-    """The national outlines of the locator map, or None (left out with a report line)."""
+def _inset(spec: BriefSpec, report: list[str], bounds: Sequence[float]) -> Any:
+    """The outlines of the locator map around *bounds*, or None (left out with a report
+    line): the world base's countries (see :func:`borderkit._coverage.inset_countries`)."""
     if not spec.inset:
         return None
     try:
-        from . import data as _data
+        from ._coverage import inset_countries
 
-        return _data.load("countries")
+        return inset_countries(bounds, report)
     except Exception as err:  # noqa: BLE001 - inset is optional decoration
         report.append(f"inset map left out: {err}")
         return None

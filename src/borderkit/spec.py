@@ -20,12 +20,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import _style
+from . import _coverage, _style
 from ._display import display_text
 from ._resolve import (
     _KIND_TITLES,
     _as_frame,
-    _attribution,
     _check_fields,
     _clean,
     _filter,
@@ -407,13 +406,19 @@ def _popup_columns(frame: Any, lyr: Layer | None, name: str) -> tuple[str, ...]:
     return popup
 
 
-def _add_spec_layer(layers: _LayerList, i: int, lyr: Any, report: list[str]) -> None:
-    """Load, filter and clean ``spec.layers[i]``; one resolved layer per kind it holds."""
+def _add_spec_layer(layers: _LayerList, i: int, lyr: Any, report: list[str],
+                    view: tuple[float, float, float, float] | None = None) -> None:
+    """Load, filter and clean ``spec.layers[i]``; one resolved layer per kind it holds.
+
+    With a *view*, the shipped countries are the pack's inside its box and the world
+    base around it (:func:`borderkit._coverage.view_countries`)."""
     if not isinstance(lyr, Layer):
         raise SpecError(f"layers[{i}] must be a borderkit.Layer, not {type(lyr).__name__}")
     label = f"layers[{i}]" + (f" ({lyr.name!r})" if lyr.name else "")
     frame = _filter(_as_frame(lyr.data, label), lyr.where, label)
     frame = _clean(frame, label, report)
+    if view is not None:
+        frame = _coverage.view_countries(frame, lyr.where, view, label, report)
     shipped = lyr.data if isinstance(lyr.data, str) and not os.path.exists(lyr.data) else None
     first = len(layers.layers)
     kind = lyr.kind or (SHIPPED_KINDS.get(shipped) if shipped else None)
@@ -446,6 +451,27 @@ def _add_derived_layers(layers: _LayerList, spec: BriefSpec) -> None:
         layers.layers[-1].style.update(style)  # its look in the cycle, or its own style
 
 
+def _view_data(resolved: _LayerList, spec: BriefSpec, spans: list[tuple[int, int, int]],
+               bounds: tuple[float, float, float, float], report: list[str]) -> None:
+    """The data each pack layer draws for the view: the shipped countries filled with the
+    world base where the pack has none; a warning for the other pack layers that the
+    view leaves (unless picked with ``where`` and found)."""
+    pack_names, missing = _coverage.pack_layers(), list[tuple[str, str]]()
+    for i, first, end in reversed(spans):
+        parts = resolved.layers[first:end]
+        shipped = parts[0].dataset if parts else None
+        if shipped == "countries" and _coverage.needs_world(parts[0].frame, bounds):
+            sub = _LayerList()
+            sub._used = {x.id for x in resolved.layers} - {x.id for x in parts}
+            _add_spec_layer(sub, i, spec.layers[i], report, view=bounds)
+            resolved.layers[first:end] = parts = sub.layers
+        if shipped in pack_names and not (
+                spec.layers[i].where and any(len(x.frame) for x in parts)) and not (
+                shipped == "countries" and any(_coverage.is_mixed(x.frame) for x in parts)):
+            missing.insert(0, (spec.layers[i].name or str(shipped), str(shipped)))
+    _coverage.coverage_warning(missing, bounds, report, stacklevel=5)
+
+
 def _resolve(spec: BriefSpec) -> ResolvedSpec:
     import geopandas as gpd
 
@@ -453,13 +479,17 @@ def _resolve(spec: BriefSpec) -> ResolvedSpec:
     _check_fields(spec, [lyr.name if isinstance(lyr, Layer) else None for lyr in spec.layers])
     report: list[str] = []
     resolved = _LayerList()
+    spans = []  # (spec layer, first and end of its resolved layers)
     for i, lyr in enumerate(spec.layers):
+        first = len(resolved.layers)
         _add_spec_layer(resolved, i, lyr, report)
+        spans.append((i, first, len(resolved.layers)))
     _add_derived_layers(resolved, spec)
+    bounds = _view_bounds(spec, resolved.layers)
+    _view_data(resolved, spec, spans, bounds, report)
     layers = resolved.layers
-    bounds = _view_bounds(spec, layers)
-    inset = _inset(spec, report)
-    attribution = _attribution(layers, spec.tiles, ["countries"] if inset is not None else [])
+    inset = _inset(spec, report, bounds)
+    attribution = _coverage.credits(layers, spec.tiles, bounds, inset)
     for done in layers:
         done.frame = gpd.GeoDataFrame(done.frame, geometry=done.frame.geometry.name,
                                       crs="EPSG:4326")

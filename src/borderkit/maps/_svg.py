@@ -165,7 +165,8 @@ def inset_svg(countries: Any, bounds: tuple[float, float, float, float], *,
     Parameters
     ----------
     countries : GeoDataFrame
-        National outlines in EPSG:4326.
+        National outlines in EPSG:4326; with a ``name`` column, the countries in the
+        map's extent are named where their outline leaves room for the name.
     bounds : tuple of float
         The main map's extent ``(lon_min, lat_min, lon_max, lat_max)`` in degrees.
 
@@ -180,6 +181,9 @@ def inset_svg(countries: Any, bounds: tuple[float, float, float, float], *,
     clipped = shapely.clip_by_rect(geoms, *frame.window)
     keep = ~(shapely.is_missing(clipped) | shapely.is_empty(clipped))
     simple = shapely.simplify(clipped[keep], frame.s * 0.8, preserve_topology=True)
+    names = (countries["name"].to_numpy()[keep] if "name" in countries.columns
+             else np.array([None] * int(keep.sum())))
+    view_box = shapely.box(*bounds)
     centre = shapely.Point((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
     paths = []
     for geom in simple:
@@ -191,6 +195,7 @@ def inset_svg(countries: Any, bounds: tuple[float, float, float, float], *,
         paths.append(f'<path d="{d}" fill="{fill}" stroke="#7a7a7a" stroke-width="0.6"/>')
     view = frame.xy(np.array([[bounds[0], bounds[3]], [bounds[2], bounds[1]]]))
     (vx, vy), (vx1, vy1) = view
+    box = (vx, vy, max(vx1, vx + 2), max(vy1, vy + 2))
     return (
         f'<svg id="bk-inset-svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="Locator map" '
@@ -198,7 +203,65 @@ def inset_svg(countries: Any, bounds: tuple[float, float, float, float], *,
         f'data-s="{frame.s:.8f}">'
         f'<rect width="{width}" height="{height}" fill="#dbe7ef"/>'
         + "".join(paths)
+        + "".join(_inset_names(simple, names, view_box, frame, box))
         + f'<rect class="bk-inset-view" x="{vx:.1f}" y="{vy:.1f}" '
         f'width="{max(vx1 - vx, 2):.1f}" height="{max(vy1 - vy, 2):.1f}" fill="none" '
         'stroke="#d50000" stroke-width="1.6"/></svg>'
     )
+
+
+# the inset's country names: font size and the width of a character, in pixels
+_NAME_PX = 9.0
+_CHAR_PX = 5.0
+
+
+def _inset_names(geoms: np.ndarray, names: np.ndarray, view_box: Any, frame: InsetFrame,
+                 red: tuple[float, float, float, float], most: int = 4) -> list[str]:
+    """``<text>`` names of the countries in the map's extent, largest first, each inside
+    its own outline, off the red frame and the other names (left out when no room)."""
+    placed: list[tuple[float, float, float, float]] = [red]
+    out: list[str] = []
+    order = sorted(range(len(geoms)), key=lambda i: -float(shapely.area(geoms[i])))
+    for i in order:
+        if len(out) >= most or names[i] is None or not shapely.intersects(geoms[i], view_box):
+            continue
+        spot = _name_spot(geoms[i], str(names[i]), frame, placed)
+        if spot is None:
+            continue
+        placed.append(spot)
+        x, y = (spot[0] + spot[2]) / 2, spot[3] - 2
+        out.append(f'<text class="bk-inset-name" x="{_n(x)}" y="{_n(y)}" '
+                   f'text-anchor="middle" font-size="{_n(_NAME_PX)}" fill="#333" '
+                   'font-family="DejaVu Sans, Arial, sans-serif" stroke="#fff" '
+                   f'stroke-width="2" paint-order="stroke">{html(str(names[i]))}</text>')
+    return out
+
+
+def _name_spot(geom: Any, name: str, frame: InsetFrame,
+               placed: list[tuple[float, float, float, float]]
+               ) -> tuple[float, float, float, float] | None:
+    """A box for *name* in pixels, inside the outline's largest part and clear of *placed*
+    (tried on a grid over the part, nearest its inner point first)."""
+    part = max(getattr(geom, "geoms", [geom]), key=lambda g: float(g.area))
+    if part.geom_type != "Polygon" or part.is_empty:
+        return None
+    pix = shapely.make_valid(shapely.Polygon(frame.xy(shapely.get_coordinates(part.exterior))))
+    w, h = len(name) * _CHAR_PX + 2, _NAME_PX + 2
+    inner = shapely.point_on_surface(pix)
+    px0, py0, px1, py1 = pix.bounds
+    spots = [(float(x), float(y)) for x in np.linspace(px0 + w / 2, px1 - w / 2, 7)
+             for y in np.linspace(py0 + h / 2, py1 - h / 2, 7)] if px1 - px0 >= w else []
+    spots.sort(key=lambda p: (p[0] - inner.x) ** 2 + (p[1] - inner.y) ** 2)
+    for cx, cy in [(inner.x, inner.y), *spots]:
+        box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+        if box[0] < 0 or box[1] < 0 or box[2] > frame.width or box[3] > frame.height:
+            continue
+        if shapely.box(*box).intersection(pix).area < 0.8 * w * h:
+            continue
+        if not any(_overlap(box, other) for other in placed):
+            return box
+    return None
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

@@ -256,7 +256,8 @@ def north_arrow(page: _Page) -> None:
 
 
 def inset(page: _Page) -> None:
-    """A locator map, top left: the outlines around the map with its extent in red."""
+    """A locator map, top left: the outlines around the map with its extent in red, and
+    the names of the countries in the map where their outline has room."""
     import geopandas as gpd
 
     x0, y0, x1, y1 = page.extent
@@ -267,23 +268,25 @@ def inset(page: _Page) -> None:
     outlines = page.r.inset
     if outlines is None:
         return
+    names = outlines["name"] if "name" in outlines.columns else None
     try:
         clip = _lonlat_box(page.proj, box, 0.1)
-        frame = _project(gpd.GeoDataFrame(geometry=outlines.geometry,
+        frame = _project(gpd.GeoDataFrame({"name": names}, geometry=outlines.geometry,
                                           crs="EPSG:4326"), page.proj, clip)
     except Exception as err:  # noqa: BLE001 - the inset is decoration
         page.report.append(f"inset map left out: {err}")
         return
     if len(frame):
-        # zoom the locator to the outlines it has (the shipped ones cover the region
-        # only), keeping the map's own extent inside it
+        # zoom the locator to the outlines it has (a pack's cover its region only),
+        # keeping the map's own extent inside it
         fx0, fy0, fx1, fy1 = frame.total_bounds
-        bx0, by0 = min(fx0, x0), min(fy0, y0)
-        bx1, by1 = max(fx1, x1), max(fy1, y1)
+        bx0, by0 = max(min(fx0, x0), box[0]), max(min(fy0, y0), box[1])
+        bx1, by1 = min(max(fx1, x1), box[2]), min(max(fy1, y1), box[3])
         pad = 0.03 * max(bx1 - bx0, by1 - by0)
         box = (bx0 - pad, by0 - pad, bx1 + pad, by1 + pad)
     box = _fit_aspect(box, 1.25)
     ins, w = _inset_axes(page)
+    polys = np.array([])
     if len(frame):
         tol = (box[2] - box[0]) / (w * page.fig.get_size_inches()[0] * 72 * 2)
         geoms = shapely.simplify(frame.geometry.to_numpy(), tol, preserve_topology=True)
@@ -291,12 +294,60 @@ def inset(page: _Page) -> None:
         polys = parts[(shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)]
         ins.add_collection(_polygons(polys, facecolor="#fbf8ef", edgecolor="#8a8a8a",
                                      linewidth=0.3), autolim=False)
+        frame = frame.set_geometry(list(geoms))
     ins.add_patch(_rect(x0, y0, x1, y1))
     ins.set_xlim(box[0], box[2])
     ins.set_ylim(box[1], box[3])
     ins.set_aspect("equal", adjustable="box")
     ins.set_zorder(220)
+    if len(frame):
+        _inset_names(page, ins, frame, (x0, y0, x1, y1))
     page.obstacles.append(ins)
+
+
+def _inset_names(page: _Page, ins: Any, frame: Any, extent: tuple[float, ...],
+                 most: int = 4) -> None:
+    """Name the countries in the map's *extent*, largest first, each inside its outline
+    and clear of the red frame and the other names; a name with no room is left out."""
+    renderer = page.canvas.get_renderer()
+    to_data = ins.transData.inverted()
+    view = shapely.box(*extent)
+    taken = [view]
+    geoms = frame.geometry.to_numpy()
+    shown = 0
+    for i in np.argsort(-shapely.area(geoms)):
+        name = frame["name"].iloc[i]
+        if shown >= most or not isinstance(name, str) or not shapely.intersects(geoms[i], view):
+            continue
+        part = max(shapely.get_parts(geoms[i]), key=lambda g: float(g.area))
+        txt = ins.text(0, 0, page.text(name), ha="center", va="center", fontsize=5.5,
+                       color="#333333", zorder=6, clip_on=True, path_effects=_halo(),
+                       gid="bk-inset-name")
+        (a, b), (c, d) = to_data.transform(txt.get_window_extent(renderer).get_points())
+        spot = _room(part, abs(c - a), abs(d - b), taken)
+        if spot is None:
+            txt.remove()
+            continue
+        txt.set_position((spot.centroid.x, spot.centroid.y))
+        taken.append(spot)
+        shown += 1
+
+
+def _room(part: Any, w: float, h: float, taken: list[Any]) -> Any:
+    """A w x h box inside *part* clear of *taken*, nearest the part's inner point."""
+    inner = shapely.point_on_surface(part)
+    px0, py0, px1, py1 = part.bounds
+    spots = [(inner.x, inner.y)]
+    if px1 - px0 > w and py1 - py0 > h:
+        grid = [(float(x), float(y)) for x in np.linspace(px0 + w / 2, px1 - w / 2, 7)
+                for y in np.linspace(py0 + h / 2, py1 - h / 2, 7)]
+        spots += sorted(grid, key=lambda p: (p[0] - inner.x) ** 2 + (p[1] - inner.y) ** 2)
+    for x, y in spots:
+        box = shapely.box(x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+        if box.intersection(part).area >= 0.8 * box.area and \
+                not any(box.intersects(t) for t in taken):
+            return box
+    return None
 
 
 def _inset_axes(page: _Page) -> tuple[Any, float]:
