@@ -20,6 +20,7 @@ import shapely
 import borderkit as bk
 from borderkit import _coverage
 from borderkit.errors import CoverageWarning
+from test_maps_browser import Opened, browser  # noqa: F401 - the browser fixture
 
 LEH = (77.58, 34.16)
 KARGIL = (76.13, 34.56)
@@ -283,3 +284,60 @@ def test_print_map_of_ladakh_is_land_at_leh(world):
         assert np.abs(rgb - LAND).max() <= 6, (lon, lat, rgb)
     rgb = _pixel(fig, 79.7, 35.2)
     assert np.abs(rgb - SEA).max() > 6
+
+
+# --------------------------------------------------------------------------- in a browser
+
+
+@pytest.fixture
+def open_page(browser, tmp_path):  # noqa: F811 - the fixture imported above
+    """Open a map offline; wait for it by polling from Python (the page's CSP forbids the
+    eval that Playwright's wait_for_function polls with)."""
+    contexts = []
+
+    def _open(bmap, width, height) -> Opened:
+        path = bmap.save(tmp_path / f"map-{width}.html")
+        ctx = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(ctx)
+        page = ctx.new_page()
+        failed: list[str] = []
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
+            ("file:", "data:")) else r.abort())
+        page.on("pageerror", lambda err: failed.append(f"pageerror: {err}"))
+        page.goto(path.as_uri())
+        for _ in range(150):
+            if page.evaluate("window.borderkitReady === true"):
+                break
+            page.wait_for_timeout(100)
+        return Opened(page, [], failed)
+
+    yield _open
+    for ctx in contexts:
+        ctx.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", [(1200, 800), (390, 844)])
+def test_ladakh_page_in_chromium_shows_india_as_land(world, open_page, size):
+    view = open_page(bk.brief_map(ladakh()), size[0], size[1])
+    assert view.js("window.borderkitReady") is True
+    assert view.failed == [] and view.js("window.borderkitErrors") == []
+    img = np.asarray(view.pixels(), dtype=int)
+    checked = 0
+    for lon, lat in ((77.3, 33.4), (79.7, 35.2), (76.5, 32.8), (79.0, 34.0)):
+        x, y = view.js(f"(() => {{ const p = window.bk.maps[0].latLngToContainerPoint("
+                       f"[{lat}, {lon}]); const r = document.getElementById('bk-map')"
+                       ".getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; })()")
+        if not (0 <= x < img.shape[1] and 0 <= y < img.shape[0]):
+            continue
+        hit = view.js(f"document.elementFromPoint({x}, {y}).closest('.bk-box') === null")
+        if hit:  # not under a panel
+            assert np.abs(img[int(y), int(x)] - LAND).max() <= 6, (lon, lat, size)
+            checked += 1
+    assert checked >= 2, "the points of India and China are covered or out of view"
+    sources = view.js("document.getElementById('bk-sources').textContent")
+    assert OSM in sources and "Natural Earth" not in sources
+    if size[0] >= 700:  # the inset hides on a phone (issue 14)
+        names = view.js("Array.from(document.querySelectorAll('#bk-inset-svg "
+                        ".bk-inset-name')).map(n => n.textContent)")
+        assert "India" in names and "Tajikistan" not in names
