@@ -10,6 +10,7 @@ the document, :class:`_LeafletMap` the map and its panels, :class:`_Call` one
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +26,26 @@ from ._escape import css_color, css_number, html, script_json
 
 #: Basemap layers (``fit=False``) are simplified this many times more than the rest.
 BASEMAP_TOLERANCE = 2.0
+
+
+def context_window(window: Sequence[float], factor: float = 2.0) -> tuple[float, ...]:
+    """*window* grown to a square *factor* times its longer side (cosine-corrected degrees).
+
+    The page fits the data into the space its panels leave, on screens from a phone
+    held upright to a wide desktop, so the basemap context must reach past the
+    spec's own *width* x *height* view in both directions, or its clipped edge shows.
+
+    Examples
+    --------
+    >>> [round(v, 1) for v in context_window((10.0, -1.0, 12.0, 1.0))]
+    [9.0, -2.0, 13.0, 2.0]
+    """
+    lon0, lat0, lon1, lat1 = (float(v) for v in window)
+    cx, cy = (lon0 + lon1) / 2, (lat0 + lat1) / 2
+    k = max(math.cos(math.radians(cy)), 0.05)
+    half = max((lon1 - lon0) * k, lat1 - lat0) * factor / 2
+    return (max(min(lon0, cx - half / k), -180.0), max(min(lat0, cy - half), -90.0),
+            min(max(lon1, cx + half / k), 180.0), min(max(lat1, cy + half), 90.0))
 
 
 class _Raw(Element):
@@ -162,7 +183,7 @@ class _GeoLayer(MacroElement):
                 if not lyr.fit:  # basemap context: clipped to the view, ~2 px
                     tolerance *= BASEMAP_TOLERANCE
                     if self.window is not None:
-                        geoms = shapely.clip_by_rect(geoms, *self.window)
+                        geoms = shapely.clip_by_rect(geoms, *context_window(self.window))
                 geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
                 decimals = _features.decimals_for(self.tolerance)
             else:

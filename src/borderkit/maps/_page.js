@@ -57,7 +57,8 @@
         preferCanvas: !!o.preferCanvas,
         maxZoom: 18,
       });
-      map._bk = { labels: [], overlays: [], bases: [], guides: [], order: 0 };
+      map._bk = { labels: [], overlays: [], bases: [], guides: [], order: 0, moved: false,
+                  fitting: false, bounds: null, report: null };
       map.getPane(pane(map, "bk-labels", 640)).style.pointerEvents = "none";
       bk.maps.push(map);
       return map;
@@ -115,6 +116,9 @@
     return box;
   }
 
+  // labels that carry a key fact: never hidden (moved, joined by a leader or numbered)
+  var KEY_KINDS = { distance_line: 1, ring: 1 };
+
   bk.layer = function (map, m) {
     guard("layer " + m.id, function () {
       if (!map) throw new Error("no map");
@@ -138,9 +142,10 @@
             });
           }
           if (p.p) {
+            // borderkit pans the popup clear of the panels itself (see keepPopupClear)
             layer.bindPopup(function () {
               return popup(p.p);
-            }, { maxWidth: 340 });
+            }, { maxWidth: 340, autoPan: false });
           }
         },
       };
@@ -164,6 +169,7 @@
       map._bk.overlays.push([m.nameHtml, group]);
       (m.labels || []).forEach(function (lab) {
         map._bk.labels.push({
+          key: !!(KEY_KINDS[m.kind] || m.key),
           layer: group,
           at: ll(lab),
           text: lab[2],
@@ -178,6 +184,9 @@
   };
 
   // ------------------------------------------------------------------ labels
+  // A label further than LEADER px from its anchor is joined to it by a leader line.
+  var LEADER = 20;
+
   function overlaps(a, list) {
     for (var i = 0; i < list.length; i++) {
       var b = list[i];
@@ -186,8 +195,15 @@
     return false;
   }
 
-  function candidates(lab) {
-    var w = lab.w, h = lab.h, r = lab.clear;
+  // pixels from point p to the nearest point of box (0 inside it)
+  function gap(box, p) {
+    var dx = Math.max(box[0] - p.x, 0, p.x - box[2]);
+    var dy = Math.max(box[1] - p.y, 0, p.y - box[3]);
+    return Math.sqrt(dx * dx + dy * dy);
+  }
+
+  // offsets of the box's top-left corner from the anchor, near ones first
+  function candidates(w, h, r) {
     if (r > 0) {
       return [
         [r, -h / 2], [-r - w, -h / 2], [-w / 2, -r - h], [-w / 2, r],
@@ -206,49 +222,34 @@
     return out;
   }
 
-  bk.placeLabels = function (map) {
-    var st = map._bk;
-    var labelPane = map.getPane("bk-labels");
-    var size = map.getSize();
-    var origin = map.containerPointToLayerPoint([0, 0]);
-    var view = [origin.x, origin.y, origin.x + size.x, origin.y + size.y];
-    var placed = [];
-    var markers = [];
-    var todo = st.labels.filter(function (lab) {
-      var on = map.hasLayer(lab.layer);
-      if (!on && lab.node) lab.node.style.display = "none";
-      return on;
-    });
-    todo.forEach(function (lab) {
-      lab.pt = map.latLngToLayerPoint(lab.at);
-      if (lab.r > 0) {
-        var q = lab.r - 2;
-        markers.push([lab.pt.x - q, lab.pt.y - q, lab.pt.x + q, lab.pt.y + q]);
+  // spots further out, in 16 directions, for a label joined to its anchor by a leader
+  function farCandidates(w, h, r) {
+    var out = [];
+    [30, 50, 80, 120, 170].forEach(function (g) {
+      for (var k = 0; k < 16; k++) {
+        var a = (k * Math.PI) / 8, c = Math.cos(a), s = Math.sin(a);
+        var d = r + g + (w / 2) * Math.abs(c) + (h / 2) * Math.abs(s);
+        out.push([d * c - w / 2, d * s - h / 2]);
       }
     });
-    // a label clears the largest marker drawn at its point (an event's disc under a place)
-    var largest = {};
-    function spot(lab) { return Math.round(lab.pt.x) + "," + Math.round(lab.pt.y); }
-    todo.forEach(function (lab) {
-      var k = spot(lab);
-      if (lab.r > (largest[k] || 0)) largest[k] = lab.r;
+    return out;
+  }
+
+  // the obstacles labels keep off: panels (layer points) and point markers
+  function panelBoxes(map) {
+    var out = [];
+    panelRects(map).forEach(function (r) {
+      var a = map.containerPointToLayerPoint([r[0] - 2, r[1] - 2]);
+      var b = map.containerPointToLayerPoint([r[2] + 2, r[3] + 2]);
+      out.push([a.x, a.y, b.x, b.y]);
     });
-    todo.forEach(function (lab) { lab.clear = lab.r > 0 ? largest[spot(lab)] : lab.r; });
-    // labels never hide under the title, legend, inset and other panels
-    var box = map.getContainer().getBoundingClientRect();
-    Array.prototype.forEach.call(
-      map.getContainer().querySelectorAll(".leaflet-control"),
-      function (node) {
-        var r = node.getBoundingClientRect();
-        if (!r.width || !r.height) return;
-        var a = map.containerPointToLayerPoint([r.left - box.left - 2, r.top - box.top - 2]);
-        var b = map.containerPointToLayerPoint([r.right - box.left + 2, r.bottom - box.top + 2]);
-        markers.push([a.x, a.y, b.x, b.y]);
-      }
-    );
-    // distance lines on the map, as small boxes every few pixels along them
+    return out;
+  }
+
+  // distance lines on the map, as small boxes every few pixels along them
+  function guideBoxes(map) {
     var lines = [];
-    st.guides.forEach(function (group) {
+    map._bk.guides.forEach(function (group) {
       if (!map.hasLayer(group)) return;
       group.eachLayer(function (layer) {
         if (!layer.getLatLngs) return;
@@ -266,47 +267,270 @@
         });
       });
     });
-    function onLine(box, lab) {
-      for (var i = 0; i < lines.length; i++) {
-        var b = lines[i];
-        if (b[4] !== lab.layer && box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3]) {
-          return true;
+    return lines;
+  }
+
+  // the names at the ends of a distance line are key labels too (what it connects)
+  function markEndpoints(st) {
+    var ends = [];
+    st.guides.forEach(function (group) {
+      group.eachLayer(function (layer) {
+        if (!layer.getLatLngs) return;
+        var parts = layer.getLatLngs();
+        if (parts.length && !Array.isArray(parts[0])) parts = [parts];
+        parts.forEach(function (part) {
+          if (part.length) ends.push(part[0], part[part.length - 1]);
+        });
+      });
+    });
+    st.labels.forEach(function (lab) {
+      if (lab.r <= 0) return;
+      for (var i = 0; i < ends.length; i++) {
+        if (Math.abs(ends[i].lat - lab.at.lat) < 1e-4 && Math.abs(ends[i].lng - lab.at.lng) < 1e-4) {
+          lab.key = true;
+          return;
         }
       }
-      return false;
+    });
+  }
+
+  // whether the leader from p to box would cross one of the boxes placed
+  function crosses(p, box, placed) {
+    var x = Math.min(Math.max(p.x, box[0]), box[2]), y = Math.min(Math.max(p.y, box[1]), box[3]);
+    var n = Math.ceil(Math.sqrt((x - p.x) * (x - p.x) + (y - p.y) * (y - p.y)) / 4);
+    for (var k = 1; k < n; k++) {
+      var px = p.x + ((x - p.x) * k) / n, py = p.y + ((y - p.y) * k) / n;
+      for (var i = 0; i < placed.length; i++) {
+        var b = placed[i];
+        if (px > b[0] && px < b[2] && py > b[1] && py < b[3]) return true;
+      }
     }
-    todo.sort(function (a, b) {
-      return b.prio - a.prio || a.order - b.order;
+    return false;
+  }
+
+  // later labels keep off a leader line: small boxes along it become obstacles
+  function keepOffLeader(ctx, p, box) {
+    var x = Math.min(Math.max(p.x, box[0]), box[2]), y = Math.min(Math.max(p.y, box[1]), box[3]);
+    var n = Math.ceil(Math.sqrt((x - p.x) * (x - p.x) + (y - p.y) * (y - p.y)) / 4);
+    for (var k = 1; k < n; k++) {
+      var px = p.x + ((x - p.x) * k) / n, py = p.y + ((y - p.y) * k) / n;
+      ctx.obstacles.push([px - 1.5, py - 1.5, px + 1.5, py + 1.5]);
+    }
+  }
+
+  function setText(lab, text, cls) {
+    if (lab.node.textContent !== text || lab.node.className !== cls) {
+      lab.node.textContent = text;
+      lab.node.className = cls;
+      lab.w = lab.node.offsetWidth;
+      lab.h = lab.node.offsetHeight;
+    }
+  }
+
+  // the first free spot among offsets, in two passes: off the distance lines, then anywhere
+  function findSpot(ctx, lab, offsets) {
+    for (var pass = 0; pass < 2; pass++) {
+      for (var i = 0; i < offsets.length; i++) {
+        var x = lab.pt.x + offsets[i][0], y = lab.pt.y + offsets[i][1];
+        var box = [x, y, x + lab.w, y + lab.h];
+        var v = ctx.view;
+        if (box[0] < v[0] || box[1] < v[1] || box[2] > v[2] || box[3] > v[3]) continue;
+        if (overlaps(box, ctx.placed) || overlaps(box, ctx.obstacles)) continue;
+        if (pass === 0 && lab.r > 0 && ctx.onLine(box, lab)) continue;
+        if (gap(box, lab.pt) > LEADER && crosses(lab.pt, box, ctx.placed)) continue;
+        return box;
+      }
+    }
+    return null;
+  }
+
+  // key labels: near, else further out with a leader, else a numbered callout
+  function placeKey(ctx, lab) {
+    var box = findSpot(ctx, lab, candidates(lab.w, lab.h, lab.clear)) ||
+              findSpot(ctx, lab, farCandidates(lab.w, lab.h, lab.clear));
+    if (box) return { box: box, state: gap(box, lab.pt) > LEADER ? "leader" : "near" };
+    ctx.callouts.push(lab);
+    var number = String(ctx.callouts.length);
+    setText(lab, number, lab.cls + " bk-callout");
+    box = findSpot(ctx, lab, candidates(lab.w, lab.h, lab.clear)) ||
+          findSpot(ctx, lab, farCandidates(lab.w, lab.h, lab.clear));
+    if (!box) {  // no free spot at all: the number goes beside the anchor regardless
+      var o = candidates(lab.w, lab.h, lab.clear)[0];
+      box = [lab.pt.x + o[0], lab.pt.y + o[1], lab.pt.x + o[0] + lab.w, lab.pt.y + o[1] + lab.h];
+    }
+    return { box: box, state: "callout", number: number,
+             leader: gap(box, lab.pt) > LEADER };
+  }
+
+  function leaderLine(svg, origin, lab, box) {
+    var p = lab.pt;
+    var x = Math.min(Math.max(p.x, box[0]), box[2]), y = Math.min(Math.max(p.y, box[1]), box[3]);
+    var ns = "http://www.w3.org/2000/svg";
+    var line = document.createElementNS(ns, "line");
+    line.setAttribute("x1", (p.x - origin.x).toFixed(1));
+    line.setAttribute("y1", (p.y - origin.y).toFixed(1));
+    line.setAttribute("x2", (x - origin.x).toFixed(1));
+    line.setAttribute("y2", (y - origin.y).toFixed(1));
+    svg.appendChild(line);
+    var dot = document.createElementNS(ns, "circle");
+    dot.setAttribute("cx", (p.x - origin.x).toFixed(1));
+    dot.setAttribute("cy", (p.y - origin.y).toFixed(1));
+    dot.setAttribute("r", "2");
+    svg.appendChild(dot);
+  }
+
+  function leaderLayer(map, origin, size) {
+    var st = map._bk;
+    if (!st.leaders) {
+      st.leaders = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+      st.leaders.setAttribute("class", "bk-leaders");
+      st.leaders.setAttribute("aria-hidden", "true");
+      map.getPane("bk-labels").appendChild(st.leaders);
+    }
+    var svg = st.leaders;
+    while (svg.firstChild) svg.removeChild(svg.firstChild);
+    svg.setAttribute("width", String(size.x));
+    svg.setAttribute("height", String(size.y));
+    L.DomUtil.setPosition(svg, origin);
+    return svg;
+  }
+
+  bk.placeLabels = function (map) {
+    var st = map._bk;
+    var labelPane = map.getPane("bk-labels");
+    var size = map.getSize();
+    var origin = map.containerPointToLayerPoint([0, 0]);
+    var lines = guideBoxes(map);
+    var ctx = {
+      view: [origin.x, origin.y, origin.x + size.x, origin.y + size.y],
+      placed: [], obstacles: panelBoxes(map), callouts: [],
+      onLine: function (box, lab) {
+        for (var i = 0; i < lines.length; i++) {
+          var b = lines[i];
+          if (b[4] !== lab.layer && box[0] < b[2] && b[0] < box[2] && box[1] < b[3] &&
+              b[1] < box[3]) return true;
+        }
+        return false;
+      },
+    };
+    var report = { hidden: [], offscreen: 0, leader: [], callout: [] };
+    var todo = st.labels.filter(function (lab) {
+      var on = map.hasLayer(lab.layer);
+      if (!on && lab.node) {
+        lab.node.style.display = "none";
+        lab.node.setAttribute("data-bk-state", "layer-off");
+      }
+      return on;
     });
     todo.forEach(function (lab) {
-      if (!lab.node) {
-        lab.node = el("div", lab.cls, lab.text);
-        labelPane.appendChild(lab.node);
-        lab.w = lab.node.offsetWidth;
-        lab.h = lab.node.offsetHeight;
-      }
-      var best = null;
-      var cands = candidates(lab);
-      // place labels: first a spot off the distance lines, failing that any free spot
-      // (labels of lines and areas keep to their own anchors, as before)
-      for (var pass = 0; pass < 2 && !best; pass++) {
-        for (var i = 0; i < cands.length && !best; i++) {
-          var x = lab.pt.x + cands[i][0], y = lab.pt.y + cands[i][1];
-          var box = [x, y, x + lab.w, y + lab.h];
-          var inside = box[0] >= view[0] && box[1] >= view[1] && box[2] <= view[2] &&
-                       box[3] <= view[3];
-          if (inside && !overlaps(box, placed) && !overlaps(box, markers) &&
-              (pass === 1 || lab.r === 0 || !onLine(box, lab))) best = box;
-        }
-      }
-      if (best) {
-        placed.push(best);
-        L.DomUtil.setPosition(lab.node, L.point(best[0], best[1]));
-        lab.node.style.display = "";
-      } else {
-        lab.node.style.display = "none";
+      lab.pt = map.latLngToLayerPoint(lab.at);
+      if (lab.r > 0) {
+        var q = lab.r - 2;
+        ctx.obstacles.push([lab.pt.x - q, lab.pt.y - q, lab.pt.x + q, lab.pt.y + q]);
       }
     });
+    // a label clears the largest marker drawn at its point (an event's disc under a place)
+    var largest = {};
+    function spot(lab) { return Math.round(lab.pt.x) + "," + Math.round(lab.pt.y); }
+    todo.forEach(function (lab) {
+      var k = spot(lab);
+      if (lab.r > (largest[k] || 0)) largest[k] = lab.r;
+    });
+    todo.forEach(function (lab) { lab.clear = lab.r > 0 ? largest[spot(lab)] : lab.r; });
+    todo.sort(function (a, b) {
+      return (b.key ? 1 : 0) - (a.key ? 1 : 0) || b.prio - a.prio || a.order - b.order;
+    });
+    var svg = leaderLayer(map, origin, size);
+    var v = ctx.view;
+    todo.forEach(function (lab) {
+      if (!lab.node) {
+        lab.node = el("div", lab.cls);
+        labelPane.appendChild(lab.node);
+      }
+      setText(lab, lab.text, lab.cls);
+      lab.node.setAttribute("data-bk-key", lab.key ? "1" : "0");
+      var a = map.layerPointToContainerPoint(lab.pt);
+      lab.node.setAttribute("data-bk-anchor", a.x.toFixed(1) + "," + a.y.toFixed(1));
+      var inView = lab.pt.x >= v[0] && lab.pt.x <= v[2] && lab.pt.y >= v[1] && lab.pt.y <= v[3];
+      var got = null;
+      if (!inView) {
+        report.offscreen++;
+      } else if (lab.key) {
+        got = placeKey(ctx, lab);
+      } else {
+        var box = findSpot(ctx, lab, candidates(lab.w, lab.h, lab.clear));
+        if (box) got = { box: box, state: "near" };
+        else report.hidden.push(lab.text);
+      }
+      if (got) {
+        ctx.placed.push(got.box);
+        L.DomUtil.setPosition(lab.node, L.point(got.box[0], got.box[1]));
+        lab.node.style.display = "";
+        if (got.state === "leader" || got.leader) {
+          leaderLine(svg, origin, lab, got.box);
+          keepOffLeader(ctx, lab.pt, got.box);
+        }
+        if (got.state === "leader") report.leader.push(lab.text);
+        if (got.state === "callout") report.callout.push([got.number, lab.text]);
+        lab.node.setAttribute("data-bk-state", got.state);
+      } else {
+        lab.node.style.display = "none";
+        lab.node.setAttribute("data-bk-state", inView ? "hidden" : "offscreen");
+      }
+    });
+    st.report = report;
+    return report;
+  };
+
+  // the note that says which labels were hidden or numbered (text only, never markup)
+  function labelNote(report) {
+    var note = document.getElementById("bk-labelnote");
+    var callouts = document.getElementById("bk-callouts");
+    var list = callouts && callouts.querySelector("ol");
+    var before = note ? note.textContent : "";
+    var parts = [];
+    var n = report.hidden.length;
+    if (n) {  // the names are left out on a phone (CSS), the count never
+      var names = report.hidden.slice(0, 5).join(", ") + (n > 5 ? " and " + (n - 5) + " more" : "");
+      parts.push([n + (n === 1 ? " label" : " labels") + " hidden to avoid overlap", null],
+                 [" (" + names + ")", "bk-note-names"], ["; zoom in to see " +
+                 (n === 1 ? "it." : "them."), null]);
+    }
+    if (report.callout.length) {
+      parts.push([(n ? " " : "") + "Numbered labels had no room beside their place; " +
+                  "they are listed below.", null]);
+    }
+    if (note) {
+      while (note.firstChild) note.removeChild(note.firstChild);
+      parts.forEach(function (p) { note.appendChild(el("span", p[1], p[0])); });
+      note.hidden = !parts.length;
+    }
+    if (list) {
+      while (list.firstChild) list.removeChild(list.firstChild);
+      report.callout.forEach(function (c) {
+        var li = el("li", null, c[1]);
+        li.setAttribute("value", c[0]);
+        list.appendChild(li);
+      });
+      callouts.hidden = !report.callout.length;
+    }
+    var own = document.getElementById("bk-labelbox");  // when there is no legend
+    if (own) own.hidden = !parts.length;
+    if (report.callout.length || report.leader.length) {
+      var said = JSON.stringify([report.leader, report.callout]);
+      if (said !== labelNote.said && window.console) {
+        window.console.info("borderkit labels: leader lines for " +
+                            JSON.stringify(report.leader) + "; numbered " +
+                            JSON.stringify(report.callout));
+      }
+      labelNote.said = said;
+    }
+    return (note ? note.textContent : "") !== before;
+  }
+
+  bk.labels = function (map) {
+    // the note can change the panels' size: place once more if it did
+    if (labelNote(bk.placeLabels(map))) labelNote(bk.placeLabels(map));
   };
 
   // ---------------------------------------------------------------- controls
@@ -366,32 +590,152 @@
     rect.setAttribute("height", Math.max(yb - yt, 2).toFixed(1));
   };
 
-  // width kept free on the right for the legend and inset column (when it is narrow)
-  function rightColumn(map) {
-    var width = 0;
-    ["topright", "bottomright"].forEach(function (corner) {
-      var node = map._controlCorners && map._controlCorners[corner];
-      if (!node) return;
-      Array.prototype.forEach.call(node.children, function (c) {
-        if (!c.classList.contains("leaflet-control-layers")) width = Math.max(width, c.offsetWidth);
-      });
-    });
-    return width > 0 && width < map.getSize().x * 0.35 ? width + 10 : 0;
+  // ------------------------------------------------------------------ layout
+  // Panels are measured from the DOM: the view fits the data into the space they leave,
+  // popups pan clear of them, and below 700 px wide the title, legend and sources fold.
+  var NARROW = "(max-width: 699px)";
+
+  // container-pixel boxes [left, top, right, bottom] of the panels and controls shown
+  function panelRects(map) {
+    var box = map.getContainer().getBoundingClientRect();
+    var out = [];
+    Array.prototype.forEach.call(
+      map.getContainer().querySelectorAll(".leaflet-control"),
+      function (node) {
+        var r = node.getBoundingClientRect();
+        if (!r.width || !r.height || node.classList.contains("bk-under-popup")) return;
+        out.push([r.left - box.left, r.top - box.top, r.right - box.left, r.bottom - box.top]);
+      }
+    );
+    return out;
+  }
+
+  // padding {l, t, r, b} that keeps every panel out of the rest of the view: each panel
+  // is cleared either sideways or up/down, whichever choice gives *score* most
+  function freePadding(map, score) {
+    var size = map.getSize();
+    var rects = panelRects(map).sort(function (a, b) {
+      return (b[2] - b[0]) * (b[3] - b[1]) - (a[2] - a[0]) * (a[3] - a[1]);
+    }).slice(0, 10);
+    var best = null;
+    for (var mask = 0; mask < 1 << rects.length; mask++) {
+      var pad = { l: 0, t: 0, r: 0, b: 0 };
+      for (var i = 0; i < rects.length; i++) {
+        var rc = rects[i];
+        if (mask & (1 << i)) {
+          if (rc[0] + rc[2] < size.x) pad.l = Math.max(pad.l, rc[2]);
+          else pad.r = Math.max(pad.r, size.x - rc[0]);
+        } else if (rc[1] + rc[3] < size.y) {
+          pad.t = Math.max(pad.t, rc[3]);
+        } else {
+          pad.b = Math.max(pad.b, size.y - rc[1]);
+        }
+      }
+      var w = size.x - pad.l - pad.r, h = size.y - pad.t - pad.b;
+      if (w < 40 || h < 40) continue;
+      var s = score(w, h);
+      if (best === null || s > best.s) best = { s: s, pad: pad };
+    }
+    return best ? best.pad : { l: 0, t: 0, r: 0, b: 0 };
+  }
+
+  function validBounds(b) {
+    return b && b.length === 4 && b.every(function (v) {
+      return typeof v === "number" && isFinite(v);
+    }) && b[0] < b[2] && b[1] < b[3];
   }
 
   function fit(map, b) {
-    var ok =
-      b && b.length === 4 && b.every(function (v) { return typeof v === "number" && isFinite(v); }) &&
-      b[0] < b[2] && b[1] < b[3];
-    if (ok) {
-      map.fitBounds(L.latLngBounds(ll([b[0], b[1]]), ll([b[2], b[3]])), {
-        animate: false,
-        paddingTopLeft: [0, 0],
-        paddingBottomRight: [rightColumn(map), 0],
+    var st = map._bk;
+    st.fitting = true;
+    try {
+      if (validBounds(b)) {
+        var bounds = L.latLngBounds(ll([b[0], b[1]]), ll([b[2], b[3]]));
+        var nw = map.project(bounds.getNorthWest(), 0), se = map.project(bounds.getSouthEast(), 0);
+        var bx = Math.max(se.x - nw.x, 1e-9), by = Math.max(se.y - nw.y, 1e-9);
+        // the largest scale at which the data fits the free space
+        var pad = freePadding(map, function (w, h) { return Math.min(w / bx, h / by); });
+        var m = 6;
+        map.fitBounds(bounds, {
+          animate: false,
+          paddingTopLeft: [pad.l + m, pad.t + m],
+          paddingBottomRight: [pad.r + m, pad.b + m],
+        });
+        st.padding = pad;
+      } else {
+        window.borderkitErrors.push("map extent is not finite; showing the whole world");
+        map.setView([0, 0], 2, { animate: false });
+      }
+    } finally {
+      st.fitting = false;
+    }
+  }
+
+  // pan an open popup into the space the panels leave; panels it still meets step aside
+  function keepPopupClear(map, popup) {
+    var node = popup && popup.getElement && popup.getElement();
+    if (!node) return;
+    var size = map.getSize();
+    if (popup.options.maxWidth !== Math.min(340, size.x - 60)) {
+      popup.options.maxWidth = Math.max(Math.min(340, size.x - 60), 120);
+      popup.update();
+    }
+    var pad = freePadding(map, function (w, h) { return Math.min(w, 360) * Math.min(h, 300) + w * h / 1e6; });
+    var box = map.getContainer().getBoundingClientRect(), r = node.getBoundingClientRect();
+    var x0 = r.left - box.left, y0 = r.top - box.top, x1 = r.right - box.left, y1 = r.bottom - box.top;
+    var l = pad.l + 6, t = pad.t + 6, rr = size.x - pad.r - 6, b = size.y - pad.b - 6;
+    var dx = x0 < l || x1 - x0 > rr - l ? l - x0 : x1 > rr ? rr - x1 : 0;
+    var dy = y0 < t || y1 - y0 > b - t ? t - y0 : y1 > b ? b - y1 : 0;
+    if (dx || dy) map.panBy([-dx, -dy], { animate: false });
+    stepAside(map, node);
+  }
+
+  function stepAside(map, node) {
+    var r = node && node.getBoundingClientRect();
+    Array.prototype.forEach.call(
+      map.getContainer().querySelectorAll(".leaflet-control"),
+      function (c) {
+        c.classList.remove("bk-under-popup");
+        if (!r) return;
+        var q = c.getBoundingClientRect();
+        if (q.width && q.left < r.right && r.left < q.right && q.top < r.bottom && r.top < q.bottom) {
+          c.classList.add("bk-under-popup");
+        }
+      }
+    );
+  }
+
+  // fold buttons: aria-expanded on the button, the hidden attribute on the body
+  function setFold(box, open) {
+    var button = box.querySelector(".bk-toggle");
+    var body = document.getElementById(box.id + "-body");
+    box.classList.toggle("bk-folded", !open);
+    if (button) button.setAttribute("aria-expanded", open ? "true" : "false");
+    if (body) body.hidden = !open;
+  }
+
+  function folds(map, changed) {
+    var boxes = Array.prototype.slice.call(document.querySelectorAll(".bk-fold"));
+    boxes.forEach(function (box) {
+      var button = box.querySelector(".bk-toggle");
+      if (!button) return;
+      button.addEventListener("click", function () {
+        setFold(box, button.getAttribute("aria-expanded") !== "true");
+        changed(false);
       });
-    } else {
-      window.borderkitErrors.push("map extent is not finite; showing the whole world");
-      map.setView([0, 0], 2, { animate: false });
+    });
+    var query = window.matchMedia ? window.matchMedia(NARROW) : null;
+    var apply = function () {
+      var narrow = !!(query && query.matches);
+      document.documentElement.classList.toggle("bk-narrow", narrow);
+      boxes.forEach(function (box) { setFold(box, !narrow); });
+    };
+    apply();
+    if (query && query.addEventListener) {
+      query.addEventListener("change", function () {
+        apply();
+        changed(true);
+      });
     }
   }
 
@@ -405,14 +749,9 @@
     });
   }
 
-  bk.finish = function (map, o) {
-    if (!map) {
-      window.borderkitErrors.push("the map could not be created");
-      setReady();
-      return;
-    }
+  function addPanels(map, panels) {
     var st = map._bk;
-    (o.panels || []).forEach(function (entry) {
+    (panels || []).forEach(function (entry) {
       var id = entry[0], position = entry[1];
       if (id === "zoom") {
         guard("zoom", function () { L.control.zoom({ position: position }).addTo(map); });
@@ -429,17 +768,53 @@
         bk.panel(map, id, position);
       }
     });
-    guard("fit", function () {
-      fit(map, o.bounds);
-    });
+  }
+
+  bk.finish = function (map, o) {
+    if (!map) {
+      window.borderkitErrors.push("the map could not be created");
+      setReady();
+      return;
+    }
+    var st = map._bk;
+    st.bounds = o.bounds;
+    addPanels(map, o.panels);
+    guard("key labels", function () { markEndpoints(st); });
     var refresh = function () {
-      guard("labels", function () { bk.placeLabels(map); });
+      guard("labels", function () { bk.labels(map); });
       guard("scale", function () { bk.updateScale(map); });
       guard("inset", function () { bk.updateInset(map); });
+      guard("popup", function () { if (st.popup) stepAside(map, st.popup.getElement()); });
     };
+    // refit while the reader has not moved the map (a resize, panels folding on a phone)
+    var refit = function () {
+      if (!st.moved) guard("fit", function () { fit(map, st.bounds); });
+    };
+    guard("folds", function () {
+      folds(map, function (resized) {
+        if (resized) {
+          map.invalidateSize({ pan: false });
+          refit();
+        }
+        refresh();
+      });
+    });
+    guard("fit", function () { fit(map, st.bounds); });
     var ready = function () {
+      refit();  // the fonts have loaded: the panels have their final size
       refresh();
-      map.on("zoomend moveend overlayadd overlayremove resize", refresh);
+      map.on("zoomend moveend overlayadd overlayremove", refresh);
+      map.on("resize", function () { refit(); refresh(); });
+      map.on("dragstart", function () { st.moved = true; });
+      map.on("zoomstart", function () { if (!st.fitting) st.moved = true; });
+      map.on("popupopen", function (e) {
+        st.popup = e.popup;
+        guard("popup", function () { keepPopupClear(map, e.popup); });
+      });
+      map.on("popupclose", function (e) {
+        if (st.popup === e.popup) st.popup = null;
+        stepAside(map, null);
+      });
       setReady();
     };
     var fonts = document.fonts && document.fonts.ready;

@@ -33,8 +33,24 @@ def _linkify(text: Any) -> str:
     return " ".join(out)
 
 
+def _toggle(pid: str, text: str, label: str | None = None) -> str:
+    """The button that folds a panel's body (``aria-expanded``; ``_page.js`` wires it)."""
+    name = f' aria-label="{html(label)}"' if label else ""
+    return (f'<button type="button" class="bk-toggle" aria-expanded="true" '
+            f'aria-controls="{pid}-body"{name}>{text}<span class="bk-chev" '
+            'aria-hidden="true"></span></button>')
+
+
+def _fold(pid: str, head: str, body: str, cls: str, tail: str = "") -> str:
+    """A panel that folds to its *head* and *tail* (below 700 px wide it starts folded)."""
+    return (f'<div id="{pid}" class="bk-box {cls} bk-fold">{head}'
+            f'<div id="{pid}-body" class="bk-fold-body">{body}</div>{tail}</div>')
+
+
 def _title_box(spec: BriefSpec, notes_html: str | None) -> str:
-    parts = [f"<h1>{html(spec.title)}</h1>"]
+    head = (f'<div class="bk-title-row"><h1>{html(spec.title)}</h1>'
+            f'{_toggle("bk-title", "", "Title, subtitle and notes")}</div>')
+    parts = []
     if spec.subtitle:
         parts.append(f'<div class="bk-sub">{html(spec.subtitle)}</div>')
     notes = [f"<li>{html(n)}</li>" for n in _as_list(spec.notes, "notes")]
@@ -42,7 +58,7 @@ def _title_box(spec: BriefSpec, notes_html: str | None) -> str:
         parts.append("<ul>" + "".join(notes) + "</ul>")
     if notes_html:
         parts.append(f'<div class="bk-notes-html">{notes_html}</div>')
-    return f'<div id="bk-title" class="bk-box bk-title">{"".join(parts)}</div>'
+    return _fold("bk-title", head, "".join(parts), "bk-title")
 
 
 def _as_list(value: Any, field: str) -> list[Any]:
@@ -69,8 +85,9 @@ def _legend_box(resolved: ResolvedSpec) -> str:
         items.append(f"<li>{swatch}<span>{html(text)}</span></li>")
     if not items:
         return ""
-    return ('<div id="bk-legend" class="bk-box bk-legend"><div class="bk-legend-h">Legend</div>'
-            f'<ul>{"".join(items)}</ul></div>')
+    # the label note (hidden labels, numbered callouts) is filled in by _page.js
+    return _fold("bk-legend", _toggle("bk-legend", "Legend") + _LABEL_NOTE,
+                 f'<ul>{"".join(items)}</ul>', "bk-legend", tail=_CALLOUTS)
 
 
 def _sources_box(resolved: ResolvedSpec, tiles_note: str | None) -> str:
@@ -78,15 +95,20 @@ def _sources_box(resolved: ResolvedSpec, tiles_note: str | None) -> str:
     parts = []
     sources = [f"<li>{_linkify(s)}</li>" for s in _as_list(spec.sources, "sources")]
     if sources:
-        parts.append('<div class="bk-sources-h">Sources</div><ol>' + "".join(sources) + "</ol>")
+        parts.append("<ol>" + "".join(sources) + "</ol>")
     attribution = [html(a) for a in resolved.attribution]
     if tiles_note:
         attribution.append(html(tiles_note))
     credits = f"Map: Leaflet {_assets.LEAFLET_VERSION} (BSD-2-Clause), borderkit"
     data = ("Data: " + "; ".join(attribution) + ". ") if attribution else ""
     parts.append(f'<div class="bk-attr">{data}{credits}</div>')
-    return f'<div id="bk-sources" class="bk-box bk-sources">{"".join(parts)}</div>'
+    return _fold("bk-sources", _toggle("bk-sources", "Sources"), "".join(parts), "bk-sources")
 
+
+# what the page says about labels it hid or numbered (text set by _page.js, never data)
+_LABEL_NOTE = '<div id="bk-labelnote" class="bk-labelnote" role="status" hidden></div>'
+_CALLOUTS = ('<div id="bk-callouts" class="bk-callouts" hidden>'
+             '<div class="bk-callouts-h">Numbered labels</div><ol></ol></div>')
 
 _SCALE_BOX = (
     '<div id="bk-scale" class="bk-box bk-scale">'
@@ -115,8 +137,11 @@ def _panels(resolved: ResolvedSpec, notes_html: str | None, *, layer_control: bo
               "bk-north", "topright")
     if layer_control:
         panels.append(["layers", "topright"])
-    if spec.legend:
-        panel(_legend_box(resolved), "bk-legend", "topright")
+    legend = _legend_box(resolved) if spec.legend else ""
+    panel(legend, "bk-legend", "topright")
+    if not legend:  # the label note needs a home
+        panel(f'<div id="bk-labelbox" class="bk-box bk-labelbox" hidden>{_LABEL_NOTE}'
+              f"{_CALLOUTS}</div>", "bk-labelbox", "topright")
     if spec.scale_bar:
         panel(_SCALE_BOX, "bk-scale", "bottomleft")
     panel(_sources_box(resolved, tiles_note), "bk-sources", "bottomleft")
