@@ -23,8 +23,9 @@ The point-to-geometry distance works in three steps:
    geodesic segment (``Geod.fwd`` to the current foot, ``Geod.inv`` back to the
    point, step by the along-track distance) until the distance has converged.
 
-When the data spans more than a hemisphere-sized area the projection is not
-usable and a slower exhaustive search with geodesic bounds is used instead.
+When the data spans more than about 60 degrees from one centre (the land borders
+of the whole world, say) the projection is not usable, and the same exact
+search runs in 3-D without a projection (:mod:`borderkit._world_index`).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from ._ellipsoid import (
     refine,
     transform_geometry,
 )
+from ._world_index import GlobeIndex, min_per_point, run_starts
 
 __all__ = [
     "GEOD",
@@ -76,11 +78,12 @@ class _Segments:
     blat: np.ndarray
     az: np.ndarray
     length: np.ndarray
+    seq: np.ndarray  # the coordinate sequence each segment comes from
 
 
 def _segments_from_sequences(sequences: list[tuple[np.ndarray, np.ndarray]]) -> _Segments:
-    alon, alat, blon, blat = [], [], [], []
-    for lon, lat in sequences:
+    alon, alat, blon, blat, seq = [], [], [], [], []
+    for k, (lon, lat) in enumerate(sequences):
         if len(lon) == 1:  # a point target: a segment of length zero
             lon, lat = np.repeat(lon, 2), np.repeat(lat, 2)
         lon, lat = densify(lon, lat, MAX_SEGMENT_M)
@@ -88,13 +91,15 @@ def _segments_from_sequences(sequences: list[tuple[np.ndarray, np.ndarray]]) -> 
         alat.append(lat[:-1])
         blon.append(lon[1:])
         blat.append(lat[1:])
+        seq.append(np.full(len(lon) - 1, k))
     if not alon:
         empty = np.empty(0)
-        return _Segments(empty, empty, empty, empty, empty, empty)
+        return _Segments(empty, empty, empty, empty, empty, empty, np.empty(0, dtype="int64"))
     a_lon, a_lat = np.concatenate(alon), np.concatenate(alat)
     b_lon, b_lat = np.concatenate(blon), np.concatenate(blat)
     az, _, length = GEOD.inv(a_lon, a_lat, b_lon, b_lat)
-    return _Segments(a_lon, a_lat, b_lon, b_lat, np.asarray(az), np.asarray(length))
+    return _Segments(a_lon, a_lat, b_lon, b_lat, np.asarray(az), np.asarray(length),
+                     np.concatenate(seq))
 
 
 def sequences_of(geom: shapely.Geometry) -> tuple[list[tuple[np.ndarray, np.ndarray]], list]:
@@ -125,23 +130,39 @@ class SegmentIndex:
     Parameters
     ----------
     geom
-        A lon/lat shapely geometry (lines, polygons, points or a collection).
+        A lon/lat shapely geometry (lines, polygons, points or a collection), or
+        a list of them: the rows of a frame, which :meth:`query_rows` tells apart.
     extra_lon, extra_lat
         Other locations (the query points) used to centre the projection.
     """
 
     def __init__(
         self,
-        geom: shapely.Geometry,
+        geom: shapely.Geometry | list,
         extra_lon: np.ndarray | None = None,
         extra_lat: np.ndarray | None = None,
     ) -> None:
-        # a polygon split at +-180: its cut is not a boundary (lon/lat tests keep the parts)
-        self.geom = join_antimeridian(geom)
-        sequences, polygons = sequences_of(self.geom)
+        rows = geom if isinstance(geom, list) else [geom]
+        sequences, seq_row = [], []
+        self.polygons_joined, self.polygons_lonlat = [], []
+        joined_row, lonlat_row = [], []
+        for k, row in enumerate(rows):
+            # a polygon split at +-180: its cut is not a boundary (lon/lat tests keep the parts)
+            joined = join_antimeridian(row)
+            seqs, polygons = sequences_of(joined)
+            sequences += seqs
+            seq_row += [k] * len(seqs)
+            self.polygons_joined += polygons
+            joined_row += [k] * len(polygons)
+            lonlat = polygons if joined is row else sequences_of(row)[1]
+            self.polygons_lonlat += lonlat
+            lonlat_row += [k] * len(lonlat)
+        self.geom = joined if len(rows) == 1 else shapely.GeometryCollection(rows)
         self.seg = _segments_from_sequences(sequences)
-        self.polygons_joined = polygons
-        self.polygons_lonlat = polygons if self.geom is geom else sequences_of(geom)[1]
+        self.seg_row = np.asarray(seq_row, dtype="int64")[self.seg.seq]
+        self._poly_rows = (np.asarray(joined_row, dtype="int64"),
+                           np.asarray(lonlat_row, dtype="int64"))
+        self._globe: GlobeIndex | None = None
         vlon = np.concatenate([self.seg.alon, self.seg.blon])
         vlat = np.concatenate([self.seg.alat, self.seg.blat])
         if extra_lon is not None and extra_lat is not None and len(extra_lon):
@@ -208,23 +229,75 @@ class SegmentIndex:
         """
         lon = np.asarray(lon, dtype="float64")
         lat = np.asarray(lat, dtype="float64")
-        dist = np.zeros(len(lon))
-        qlon = lon.copy()
-        qlat = lat.copy()
         # points inside a polygon are done (distance 0, their own nearest point)
         inside = (
             self.inside(lon, lat) if not boundary and self.polygons_lonlat
             else np.zeros(len(lon), dtype=bool)
         )
+        return self._query(lon, lat, inside)[:3]
+
+    def query_rows(
+        self, lon: np.ndarray, lat: np.ndarray, *, boundary: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`query` and the position of the nearest row in the list of rows.
+
+        Every row is measured on its own: with ``boundary=True`` the edges that
+        two polygon rows share count as boundaries. A point inside polygons of
+        several rows (``boundary=False``) is given the first of them.
+        """
+        lon = np.asarray(lon, dtype="float64")
+        lat = np.asarray(lat, dtype="float64")
+        held = (self.inside_rows(lon, lat) if not boundary and self.polygons_lonlat
+                else np.full(len(lon), -1, dtype="int64"))
+        dist, qlon, qlat, seg = self._query(lon, lat, held >= 0)
+        row = np.where(held >= 0, held, self.seg_row[np.maximum(seg, 0)])
+        return dist, qlon, qlat, row
+
+    def _query(
+        self, lon: np.ndarray, lat: np.ndarray, inside: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        dist = np.zeros(len(lon))
+        qlon = lon.copy()
+        qlat = lat.copy()
+        seg = np.full(len(lon), -1, dtype="int64")
         rows = np.flatnonzero(~inside)
         for start in range(0, len(rows), BATCH):
             sel = rows[start:start + BATCH]
+            res: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
             if self.projected:
                 res = self._query_projected(lon[sel], lat[sel])
             else:
-                res = self._query_exhaustive(lon[sel], lat[sel])
-            dist[sel], qlon[sel], qlat[sel] = res
-        return dist, qlon, qlat
+                res = self._query_globe(lon[sel], lat[sel])
+            dist[sel], qlon[sel], qlat[sel], seg[sel] = res
+        return dist, qlon, qlat, seg
+
+    def inside_rows(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Position of the first row whose polygons hold each point (-1: none)."""
+        out = np.full(len(lon), -1, dtype="int64")
+        if not self.polygons_lonlat or len(lon) == 0:
+            return out
+        if self.projected:
+            x, y = self.trans.transform(lon, lat)
+            polygons, rows = self.polygons_xy, self._poly_rows[0]
+        else:
+            x, y = lon, lat
+            polygons, rows = self._dense_polygons(), self._poly_rows[1]
+        found, which = shapely.STRtree(polygons).query(
+            shapely.points(np.asarray(x), np.asarray(y)), predicate="intersects")
+        first = np.full(len(lon), len(rows), dtype="int64")
+        np.minimum.at(first, found, rows[which])
+        held = first < len(rows)
+        out[held] = first[held]
+        return out
+
+    def _query_globe(
+        self, lon: np.ndarray, lat: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Exact search without a projection (targets spread over the globe)."""
+        if self._globe is None:
+            seg = self.seg
+            self._globe = GlobeIndex(seg.alon, seg.alat, seg.blon, seg.blat, seg.az, seg.length)
+        return self._globe.query(lon, lat)
 
     def _build_groups(self) -> None:
         """A hierarchy of bounding circles over runs of consecutive chords.
@@ -254,7 +327,7 @@ class SegmentIndex:
 
     def _query_projected(
         self, lon: np.ndarray, lat: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         px, py = self.trans.transform(lon, lat)
         px, py = np.asarray(px), np.asarray(py)
         n = len(px)
@@ -272,14 +345,14 @@ class SegmentIndex:
 
         pairs = self._descend(px, py, reach_of)
         if pairs is None:
-            return self._query_exhaustive(lon, lat)
+            return self._query_globe(lon, lat)
         ip, grp = pairs
         t, dchord = self._foot(px[ip], py[ip], grp)
-        starts = _run_starts(ip)
+        starts = run_starts(ip)
         dmin = np.minimum.reduceat(dchord, starts)
         reach = reach_of(dmin)
         if reach is None:
-            return self._query_exhaustive(lon, lat)
+            return self._query_globe(lon, lat)
         keep = dchord <= np.repeat(reach, np.diff(np.r_[starts, len(ip)]))
         ip, js, t = ip[keep], grp[keep], t[keep]
         if len(ip) > PRUNE_PAIRS_PER_POINT * n:
@@ -289,7 +362,7 @@ class SegmentIndex:
             lon[ip], lat[ip], seg.alon[js], seg.alat[js], seg.az[js], seg.length[js],
             t * seg.length[js],
         )
-        return _min_per_point(n, ip, d, ql, qb)
+        return min_per_point(n, ip, d, ql, qb, js)
 
     def _descend(
         self,
@@ -317,7 +390,7 @@ class SegmentIndex:
             grp = np.tile(np.arange(m), n)
         for size, cx, cy, r, vx, vy in self.levels:
             upper_pair = np.hypot(px[ip] - vx[grp], py[ip] - vy[grp])
-            starts = _run_starts(ip)
+            starts = run_starts(ip)
             upper = np.minimum.reduceat(upper_pair, starts)
             reach = reach_of(upper)
             if reach is None:
@@ -356,7 +429,7 @@ class SegmentIndex:
         _, _, db_rest = GEOD.inv(lon[ip[rest]], lat[ip[rest]], seg.blon[js[rest]],
                                  seg.blat[js[rest]])
         db[rest] = db_rest
-        starts = _run_starts(ip)
+        starts = run_starts(ip)
         upper = np.minimum.reduceat(np.minimum(da, db), starts)
         lower = (da + db - seg.length[js]) / 2.0
         keep = lower <= np.repeat(upper, np.diff(np.r_[starts, len(ip)])) + 1e-9
@@ -420,57 +493,3 @@ class SegmentIndex:
         kmax_env = np.maximum.accumulate(k.max(axis=1))
         kmin_env = np.minimum.accumulate(k.min(axis=1)[::-1])[::-1]
         return radii, kmin_env, kmax_env
-
-    def _query_exhaustive(
-        self, lon: np.ndarray, lat: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Exact search without a projection, pruned with geodesic bounds (slow)."""
-        seg = self.seg
-        m = len(seg.az)
-        chunk = max(1, 2_000_000 // max(m, 1))
-        dist = np.empty(len(lon))
-        qlon = np.empty(len(lon))
-        qlat = np.empty(len(lon))
-        for start in range(0, len(lon), chunk):
-            sl = slice(start, min(start + chunk, len(lon)))
-            k = sl.stop - sl.start
-            ip = np.repeat(np.arange(k), m)
-            js = np.tile(np.arange(m), k)
-            plon, plat = lon[sl][ip], lat[sl][ip]
-            _, _, da = GEOD.inv(plon, plat, seg.alon[js], seg.alat[js])
-            _, _, db = GEOD.inv(plon, plat, seg.blon[js], seg.blat[js])
-            upper = np.minimum(da, db)
-            best_upper = np.full(k, np.inf)
-            np.minimum.at(best_upper, ip, upper)
-            lower = (da + db - seg.length[js]) / 2.0
-            keep = lower <= best_upper[ip] + 1e-6
-            ip, js = ip[keep], js[keep]
-            s0 = np.where(da[keep] <= db[keep], 0.0, seg.length[js])
-            d, ql, qb = refine(
-                plon[keep], plat[keep], seg.alon[js], seg.alat[js], seg.az[js],
-                seg.length[js], s0, max_iter=40,
-            )
-            dist[sl], qlon[sl], qlat[sl] = _min_per_point(k, ip, d, ql, qb)
-        return dist, qlon, qlat
-
-
-def _run_starts(ip: np.ndarray) -> np.ndarray:
-    """Start of each run of equal values in a sorted index array."""
-    return np.flatnonzero(np.r_[True, ip[1:] != ip[:-1]])
-
-
-def _min_per_point(
-    n: int, ip: np.ndarray, d: np.ndarray, qlon: np.ndarray, qlat: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    order = np.lexsort((d, ip))
-    ip_sorted = ip[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = ip_sorted[1:] != ip_sorted[:-1]
-    pick = order[first]
-    dist = np.full(n, np.nan)
-    out_lon = np.full(n, np.nan)
-    out_lat = np.full(n, np.nan)
-    dist[ip[pick]] = d[pick]
-    out_lon[ip[pick]] = qlon[pick]
-    out_lat[ip[pick]] = qlat[pick]
-    return dist, out_lon, out_lat

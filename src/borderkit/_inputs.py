@@ -227,6 +227,52 @@ def _geometry(obj: Any, name: str, crs: Any = None) -> shapely.Geometry:
     return obj
 
 
+def _wants_rows(nearest: Any) -> bool:
+    """True when ``nearest=`` asks for the nearest feature (None and False do not)."""
+    return nearest is not None and nearest is not False
+
+
+def _features(
+    obj: Any, nearest: Any, name: str, crs: Any = None
+) -> tuple[list, pd.Series, str]:
+    """The rows of a target for ``nearest=``: lon/lat geometries, labels, result column.
+
+    ``nearest=True`` labels each row by the frame's index (column
+    ``nearest_index``); a column name labels it by that column's value (column
+    ``nearest_<name>``). The rows are measured one by one, never unioned.
+    """
+    if not isinstance(obj, gpd.GeoSeries | gpd.GeoDataFrame):
+        raise DataError(
+            f"nearest={_short(nearest)} needs {name} as a GeoDataFrame or GeoSeries whose rows "
+            f"are the features to tell apart, not a {type(obj).__name__}; wrap it, e.g. "
+            "geopandas.GeoDataFrame({'id': [...]}, geometry=[...], crs='EPSG:4326')"
+        )
+    if nearest is True:
+        labels, column = pd.Series(obj.index), "nearest_index"
+    else:
+        columns = [c for c in obj.columns if c != getattr(obj, "_geometry_column_name", None)] \
+            if isinstance(obj, gpd.GeoDataFrame) else []
+        if isinstance(nearest, bool) or not _is_column(nearest, columns):
+            raise DataError(
+                f"nearest={_short(nearest)}: {name} has no such column; pass one of "
+                f"{[str(c) for c in columns][:20]} to label the nearest feature by it, or "
+                "nearest=True for its row label (the index)"
+            )
+        labels, column = obj[nearest].reset_index(drop=True), f"nearest_{nearest}"
+    if len(obj) == 0:
+        raise GeometryError(f"{name}: has no rows; nothing to measure to")
+    wgs = to_wgs84(obj, name=name, crs=crs)
+    geoms = wgs.geometry.values if isinstance(wgs, gpd.GeoDataFrame) else wgs.values
+    return list(np.asarray(geoms)), labels, column
+
+
+def _is_column(key: Any, columns: list) -> bool:
+    try:
+        return any(key == c for c in columns)
+    except (TypeError, ValueError):  # an unhashable or array-like key
+        return False
+
+
 def _union_polygons(geoms: np.ndarray) -> shapely.Geometry:
     parts = shapely.get_parts(geoms)
     polygonal = shapely.get_type_id(parts) == shapely.GeometryType.POLYGON

@@ -23,11 +23,13 @@ from ._geodesic import SegmentIndex
 from ._inputs import (
     _broadcast,
     _check_distance,
+    _features,
     _geometry,
     _Points,
     _points,
     _result_index,
     _row_names,
+    _wants_rows,
 )
 from ._validate import to_wgs84
 from .errors import DataError
@@ -231,38 +233,49 @@ def distance_matrix(a: Any, b: Any, /, *, crs: Any = None) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- point to geometry
 def _measure_to(
-    points: Any, geometry: Any, boundary: bool, crs: Any
-) -> tuple[_Points, np.ndarray, np.ndarray, np.ndarray]:
+    points: Any, geometry: Any, boundary: bool, crs: Any, nearest: Any = None
+) -> tuple[_Points, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+    """Distances, nearest points and (with ``nearest=``) the nearest feature's column."""
     pts = _points(points, "points", crs)
-    geom = _geometry(geometry, "geometry", crs)
+    if _wants_rows(nearest):
+        rows, labels, column = _features(geometry, nearest, "geometry", crs)
+        target: Any = rows
+    else:
+        target = _geometry(geometry, "geometry", crs)
     if len(pts) == 0:
         empty = np.empty(0)
-        return pts, empty, empty, empty
+        extra = {column: labels.take([]).array} if _wants_rows(nearest) else {}
+        return pts, empty, empty, empty, extra
     # centred on the geometry alone: a point's distance must not depend on the other
     # points of the call (the dask path measures partition by partition)
-    index = SegmentIndex(geom)
-    d, qlon, qlat = index.query(pts.lon, pts.lat, boundary=boundary)
-    return pts, d, qlon, qlat
+    index = SegmentIndex(target)
+    if not _wants_rows(nearest):
+        d, qlon, qlat = index.query(pts.lon, pts.lat, boundary=boundary)
+        return pts, d, qlon, qlat, {}
+    d, qlon, qlat, row = index.query_rows(pts.lon, pts.lat, boundary=boundary)
+    return pts, d, qlon, qlat, {column: labels.take(row).array}
 
 
 def distance_to(
-    points: Any, geometry: Any, /, *, boundary: bool = False, crs: Any = None
+    points: Any, geometry: Any, /, *, boundary: bool = False, crs: Any = None,
+    nearest: Any = None,
 ) -> pd.Series | pd.DataFrame:
     """In-memory :func:`borderkit.measure.distance_to`."""
-    pts, d, _, _ = _measure_to(points, geometry, boundary, crs)
+    pts, d, _, _, near = _measure_to(points, geometry, boundary, crs, nearest)
     extra = _bounds_columns(d, pts.precision)
-    if extra:
-        return pd.DataFrame({"distance_m": d, **extra}, index=pts.index)
+    if extra or near:
+        return pd.DataFrame({"distance_m": d, **extra, **near}, index=pts.index)
     return pd.Series(d, index=pts.index, name="distance_m")
 
 
 def nearest_point(
-    points: Any, geometry: Any, /, *, boundary: bool = False, crs: Any = None
+    points: Any, geometry: Any, /, *, boundary: bool = False, crs: Any = None,
+    nearest: Any = None,
 ) -> gpd.GeoDataFrame:
     """In-memory :func:`borderkit.measure.nearest_point`."""
-    pts, d, qlon, qlat = _measure_to(points, geometry, boundary, crs)
+    pts, d, qlon, qlat, near = _measure_to(points, geometry, boundary, crs, nearest)
     return gpd.GeoDataFrame(
-        {"distance_m": d, **_bounds_columns(d, pts.precision)},
+        {"distance_m": d, **_bounds_columns(d, pts.precision), **near},
         geometry=shapely.points(qlon, qlat) if len(d) else [],
         index=pts.index,
         crs="EPSG:4326",
@@ -270,11 +283,12 @@ def nearest_point(
 
 
 def within(
-    points: Any, geometry: Any, distance_m: float, /, *, boundary: bool = False, crs: Any = None
+    points: Any, geometry: Any, distance_m: float, /, *, boundary: bool = False, crs: Any = None,
+    nearest: Any = None,
 ) -> gpd.GeoDataFrame:
     """In-memory :func:`borderkit.measure.within`."""
     limit = _check_distance(distance_m, "distance_m", allow_negative=False)
-    pts, d, _, _ = _measure_to(points, geometry, boundary, crs)
+    pts, d, _, _, near = _measure_to(points, geometry, boundary, crs, nearest)
     if pts.frame is not None:
         out = gpd.GeoDataFrame(pts.frame.copy(), geometry=pts.frame.geometry.name)
     else:
@@ -291,6 +305,8 @@ def within(
     if bounds:
         out["within_possible"] = bounds["distance_min_m"] <= limit
         out["within_certain"] = bounds["distance_max_m"] <= limit
+    for key, value in near.items():
+        out[key] = value
     return out
 
 

@@ -21,6 +21,13 @@ Conventions
   ``area_m2``). :func:`format_distance` converts for labels.
 * A GeoDataFrame of points with a ``precision_m`` column (the radius within
   which the true location lies) adds ``distance_min_m`` / ``distance_max_m``.
+* ``nearest=`` (:func:`distance_to`, :func:`nearest_point`, :func:`within`) also
+  names the nearest feature of a GeoDataFrame/GeoSeries target: a column name
+  adds ``nearest_<column>`` with the nearest row's value, ``True`` adds
+  ``nearest_index`` with its row label. The rows are then measured one by one
+  (not unioned): a point inside polygons of several rows gets the first, and with
+  ``boundary=True`` edges shared by two rows count. Any target size works, up to
+  all the land borders of the world at once (exact, without a projection).
 * :func:`distance`, :func:`distance_to`, :func:`nearest_point` and :func:`within`
   also take a dask_geopandas GeoDataFrame/GeoSeries (or a dask DataFrame with
   lon/lat columns) and return the matching lazy dask object, computed per
@@ -38,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from . import _kernel
-from ._inputs import _dask_input, _distance_and_range, _row_names
+from ._inputs import _dask_input, _distance_and_range, _row_names, _wants_rows
 from ._kernel import Distance
 from .errors import DataError
 
@@ -165,7 +172,8 @@ def distance_matrix(a: Any, b: Any, /, *, crs: Any = None) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- point to geometry
 def distance_to(
-    points: Any, geometry: Any, /, *, boundary: bool = False, crs: Any = None
+    points: Any, geometry: Any, /, *, boundary: bool = False, crs: Any = None,
+    nearest: Any = None,
 ) -> pd.Series | pd.DataFrame:
     """Geodesic distance from each point to the nearest point of a geometry.
 
@@ -186,13 +194,18 @@ def distance_to(
         inside a polygon is at distance 0.
     crs
         CRS of plain coordinates and shapely inputs (default EPSG:4326).
+    nearest
+        Which feature is nearest: a column name of a GeoDataFrame *geometry*
+        adds ``nearest_<column>``, ``True`` adds ``nearest_index`` (the row
+        label); see the module notes. Default: not reported.
 
     Returns
     -------
     pandas.Series or pandas.DataFrame
         ``distance_m`` in metres, one row per point (a single point gives a
         one-row Series). A DataFrame that adds ``distance_min_m`` and
-        ``distance_max_m`` when the points carry ``precision_m``.
+        ``distance_max_m`` when the points carry ``precision_m``, and the
+        ``nearest_...`` column with ``nearest=``.
 
         The rows keep the points' index, so ``gdf["d"] = distance_to(gdf, ...)``
         lines up row by row. A table result also keeps the points' names: for a
@@ -221,12 +234,17 @@ def distance_to(
     >>> to_afg = distance_to(towns, borderkit.border("AFG-TJK"))  # names kept as a column
     >>> (to_afg["distance_m"] / 1000).round(1).tolist()[:2], list(to_afg["name"][:2])
     ([1.8, 81.3], ['Khorugh', 'Murghob'])
+    >>> import geopandas as gpd
+    >>> lines = gpd.GeoDataFrame({"id": ["west", "east"]}, crs="EPSG:4326", geometry=[
+    ...     LineString([(74, 37), (74, 39)]), LineString([(75, 37), (75, 39)])])
+    >>> distance_to([(74.1, 38.0), (74.8, 38.0)], lines, nearest="id").round(1)
+       distance_m nearest_id
+    0      8783.2       west
+    1     17566.4       east
     """
     if _dask_input(points):
-        from . import _dask
-
-        return _dask.distance_to(points, geometry, boundary=boundary, crs=crs)
-    result = _kernel.distance_to(points, geometry, boundary=boundary, crs=crs)
+        return _partitioned("distance_to", points, (geometry,), boundary, crs, nearest)
+    result = _kernel.distance_to(points, geometry, boundary=boundary, crs=crs, nearest=nearest)
     names = _row_names(points)
     if names is not None and isinstance(result, pd.DataFrame) and names.name not in result:
         result.insert(0, str(names.name), names.to_numpy())
@@ -234,7 +252,8 @@ def distance_to(
 
 
 def nearest_point(
-    points: Any, geometry: Any, /, *, boundary: bool = False, crs: Any = None
+    points: Any, geometry: Any, /, *, boundary: bool = False, crs: Any = None,
+    nearest: Any = None,
 ) -> gpd.GeoDataFrame:
     """The nearest point of a geometry to each point, and the distance to it.
 
@@ -249,12 +268,15 @@ def nearest_point(
         default a point inside a polygon is its own nearest point.
     crs
         CRS of plain coordinates and shapely inputs (default EPSG:4326).
+    nearest
+        Also name the feature the nearest point lies on (as in :func:`distance_to`).
 
     Returns
     -------
     geopandas.GeoDataFrame
         One row per input point (same index), EPSG:4326: ``distance_m`` (metres)
-        and ``geometry``, the nearest point on the geodesic segments.
+        and ``geometry``, the nearest point on the geodesic segments (and the
+        ``nearest_...`` column with ``nearest=``).
 
     Raises
     ------
@@ -272,14 +294,13 @@ def nearest_point(
     74.0 38.00004 8783.2
     """
     if _dask_input(points):
-        from . import _dask
-
-        return _dask.nearest_point(points, geometry, boundary=boundary, crs=crs)
-    return _kernel.nearest_point(points, geometry, boundary=boundary, crs=crs)
+        return _partitioned("nearest_point", points, (geometry,), boundary, crs, nearest)
+    return _kernel.nearest_point(points, geometry, boundary=boundary, crs=crs, nearest=nearest)
 
 
 def within(
-    points: Any, geometry: Any, distance_m: float, /, *, boundary: bool = False, crs: Any = None
+    points: Any, geometry: Any, distance_m: float, /, *, boundary: bool = False, crs: Any = None,
+    nearest: Any = None,
 ) -> gpd.GeoDataFrame:
     """Which points lie within a geodesic distance of a geometry.
 
@@ -295,6 +316,8 @@ def within(
         Measure to polygon boundaries also from inside (see :func:`distance_to`).
     crs
         CRS of plain coordinates and shapely inputs (default EPSG:4326).
+    nearest
+        Also name the nearest feature (as in :func:`distance_to`).
 
     Returns
     -------
@@ -303,7 +326,8 @@ def within(
         boolean ``within``; use ``result["within"]`` as a mask and
         ``result[result["within"]]`` as the tidy table. With ``precision_m``
         also ``distance_min_m``, ``distance_max_m``, ``within_possible``
-        (the true place may be within) and ``within_certain`` (it surely is).
+        (the true place may be within) and ``within_certain`` (it surely is);
+        with ``nearest=`` also the ``nearest_...`` column.
 
     Raises
     ------
@@ -321,10 +345,21 @@ def within(
     [True, False]
     """
     if _dask_input(points):
-        from . import _dask
+        return _partitioned("within", points, (geometry, distance_m), boundary, crs, nearest)
+    return _kernel.within(points, geometry, distance_m, boundary=boundary, crs=crs,
+                          nearest=nearest)
 
-        return _dask.within(points, geometry, distance_m, boundary=boundary, crs=crs)
-    return _kernel.within(points, geometry, distance_m, boundary=boundary, crs=crs)
+
+def _partitioned(name: str, points: Any, args: tuple, boundary: bool, crs: Any,
+                 nearest: Any) -> Any:
+    """The lazy dask result of the function *name*: :mod:`borderkit._dask`'s, or with
+    ``nearest=`` the kernel's own on every partition (it needs the target's rows)."""
+    from . import _dask
+
+    if _wants_rows(nearest):
+        kwargs = {"boundary": boundary, "crs": crs, "nearest": nearest}
+        return _dask._map(getattr(_kernel, name), points, args, kwargs)
+    return getattr(_dask, name)(points, *args, boundary=boundary, crs=crs)
 
 
 # ---------------------------------------------------------------- area and length
