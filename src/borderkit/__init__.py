@@ -47,6 +47,7 @@ _LAZY: dict[str, str] = {
     "border": "data",
     "region": "data",
     "attribution": "data",
+    "use_pack": "packs",
     # load: user files
     "read_layer": "io",
     "write_layer": "io",

@@ -52,6 +52,7 @@ from .map import _distance_summary as _distance_summary  # used by tests/test_re
 from .map import _key_distances as _key_distances  # used by tests/test_readme.py
 from .map import demo, map_cmd
 from .measure import buffer_cmd, distance, distance_to, within
+from .pack import pack
 
 __all__ = ["main", "cli"]
 
@@ -205,3 +206,4 @@ cli.add_command(within)
 cli.add_command(buffer_cmd)
 cli.add_command(map_cmd)
 cli.add_command(demo)
+cli.add_command(pack)
