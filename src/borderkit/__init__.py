@@ -46,6 +46,7 @@ _LAZY: dict[str, str] = {
     "events": "data",
     "border": "data",
     "region": "data",
+    "country": "world",
     "attribution": "data",
     "use_pack": "packs",
     # load: user files

@@ -46,16 +46,18 @@ _LAYER_ALIASES = {
 _COUNTRY_ALIASES = {
     "TJK": [
         "TJ",
+        "Tajikistan",
         "Tojikiston",
         "Тоҷикистон",
         "Таджикистан",
         "塔吉克斯坦",
         "Republic of Tajikistan",
     ],
-    "CHN": ["CN", "PRC", "People's Republic of China", "Хитой", "Китай", "中国", "中华人民共和国"],
+    "CHN": ["CN", "China", "PRC", "People's Republic of China", "Хитой", "Китай", "中国", "中华人民共和国"],
     "AFG": ["AF", "Afghanistan", "Afghonistan", "Афғонистон", "Афганистан", "阿富汗"],
     "KGZ": [
         "KG",
+        "Kyrgyzstan",
         "Kyrgyz Republic",
         "Kirghizia",
         "Қирғизистон",
@@ -63,8 +65,8 @@ _COUNTRY_ALIASES = {
         "Кыргызстан",
         "吉尔吉斯斯坦",
     ],
-    "UZB": ["UZ", "Uzbekiston", "Ӯзбекистон", "Узбекистан", "乌兹别克斯坦"],
-    "PAK": ["PK", "Pokiston", "Покистон", "Пакистан", "巴基斯坦"],
+    "UZB": ["UZ", "Uzbekistan", "Uzbekiston", "Ӯзбекистон", "Узбекистан", "乌兹别克斯坦"],
+    "PAK": ["PK", "Pakistan", "Pokiston", "Покистон", "Пакистан", "巴基斯坦"],
 }
 
 _DASHES = re.compile(r"[\u2010-\u2015\u2212_\-/]+")

@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import threading
 from collections.abc import Iterable
 from functools import lru_cache
@@ -34,8 +33,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from . import _names
-from ._names import _COUNTRY_ALIASES, _LAYER_ALIASES, _fold, _index, _lookup
+from . import _names, world
+from ._names import _LAYER_ALIASES, _fold, _index, _lookup
 from .errors import DataError, DatasetNotFoundError
 
 __all__ = [
@@ -285,14 +284,22 @@ def places(*, kind: str | None = None) -> gpd.GeoDataFrame:
     return frame[frame["kind"] == kind].reset_index(drop=True)
 
 
-def place(name: str, /) -> gpd.GeoDataFrame:
+def place(name: str, /, *, country: str | None = None) -> gpd.GeoDataFrame:
     """One place by id, name or alternative name (any script, case and accents ignored).
+
+    The curated places of the pack come first, then the world gazetteer
+    (GeoNames populated places). A name shared by several gazetteer places
+    (Kashgar, Springfield) gives the most populous, with an
+    :class:`~borderkit.errors.AmbiguousNameWarning` listing the others.
 
     Parameters
     ----------
     name : str
         For example ``"kulma-pass"``, ``"Kulma"``, ``"Qolma"``, ``"卡拉苏口岸"``,
-        ``"khorog"``, ``"Душанбе"``.
+        ``"khorog"``, ``"Душанбе"``, ``"Leh"``, ``"Tashqorghan"``.
+    country : str, optional
+        Keep only places in this country (ISO code or name), for a name that
+        several countries share.
 
     Returns
     -------
@@ -319,8 +326,16 @@ def place(name: str, /) -> gpd.GeoDataFrame:
     frame = load("places")
     keys = _index(frame, ["id", "name"], "alt_names")
     labels = [f"{n} ({i})" for n, i in zip(frame["name"], frame["id"], strict=True)]
-    pos = _lookup(name, keys, labels, what="place", hint="see borderkit.places() for all places",
-                  shipped=_names.pack_summary("place", frame, labels))
+    try:
+        pos = _lookup(name, keys, labels, what="place",
+                      hint="see borderkit.places() for all places",
+                      shipped=_names.pack_summary("place", frame, labels))
+    except DatasetNotFoundError as miss:
+        if "ambiguous" in str(miss) or not isinstance(name, str):
+            raise
+        return world.gazetteer_place(name, country=country, miss=miss)
+    if country is not None and not world.in_country(frame.geometry.iloc[pos], country):
+        return world.gazetteer_place(name, country=country)
     return _one(frame, pos)
 
 
@@ -341,24 +356,6 @@ def events() -> gpd.GeoDataFrame:
     ['2020-05-10', '2020-05-14']
     """
     return load("events")
-
-
-def _country_index() -> tuple[dict[str, list[int]], list[str], list[str]]:
-    countries = _read("countries")
-    iso = countries["iso3"].tolist()
-    aliases = ["; ".join(_COUNTRY_ALIASES.get(code, [])) for code in iso]
-    frame = pd.DataFrame({"iso3": iso, "name": countries["name"], "alias": aliases})
-    keys = _index(frame, ["iso3", "name"], "alias")
-    labels = [f"{n} ({c})" for n, c in zip(frame["name"], iso, strict=True)]
-    return keys, labels, iso
-
-
-def _country(query: Any) -> str:
-    keys, labels, iso = _country_index()
-    pos = _lookup(
-        query, keys, labels, what="country", hint=f"countries in the pack: {', '.join(iso)}"
-    )
-    return iso[pos]
 
 
 def border(a: str, b: str | None = None, /, *, historical: bool = False) -> gpd.GeoDataFrame:
@@ -396,33 +393,26 @@ def border(a: str, b: str | None = None, /, *, historical: bool = False) -> gpd.
     >>> borderkit.border("CHN-TJK", historical=True)["id"].iloc[0]
     'CHN-TJK-pre2011'
     """
-    if b is None:
-        if not isinstance(a, str):
-            raise DatasetNotFoundError(f"border id must be a string such as 'CHN-TJK', got {a!r}")
-        parts = [p for p in re.split(r"\s*[-\u2010-\u2015/]\s*", a.strip()) if p]
-        if len(parts) != 2:
-            raise DatasetNotFoundError(
-                f"border {a!r}: give two countries, border('CHN', 'TJK'), or an id like 'CHN-TJK'"
-            )
-        a, b = parts
-    codes = sorted({_country(a), _country(b)})
-    if len(codes) != 2:
-        raise DatasetNotFoundError(f"border({a!r}, {b!r}): both name the same country")
+    codes = world.border_codes(a, b)
     bid = "-".join(codes)
     layer = "historical_border" if historical else "borders"
     frame = load(layer)
     match = frame.index[frame["a"].eq(codes[0]) & frame["b"].eq(codes[1])].tolist()
-    if not match:
-        known = ", ".join(frame["id"])
+    if match:
+        return _one(frame, match[0])
+    if historical:
         raise DatasetNotFoundError(
-            f"the {layer} layer has no {bid} line; it has: {known}"
-            + ("" if historical else " (only borders of Tajikistan are shipped)")
-        )
-    return _one(frame, match[0])
+            f"the {layer} layer has no {bid} line; it has: {', '.join(frame['id'])}")
+    return world.world_border(codes[0], codes[1])
 
 
-def region(name: str, /) -> gpd.GeoDataFrame:
-    """One admin-1 region of Tajikistan by ISO 3166-2 code, name or alias.
+def region(name: str, /, *, country: str | None = None) -> gpd.GeoDataFrame:
+    """One admin-1 region by ISO 3166-2 code, name or alias: Tajikistan's first, then the world's.
+
+    The pack's regions of Tajikistan come first; then the world admin-1 layer
+    (Natural Earth). A name that is no region but a gazetteer place (Ladakh,
+    a union territory since 2019, after the Natural Earth edition) gives the
+    region containing the place, and says so in ``note`` and a warning.
 
     Parameters
     ----------
@@ -455,8 +445,18 @@ def region(name: str, /) -> gpd.GeoDataFrame:
     for key, rows in extra.items():
         keys.setdefault(key, rows)
     labels = [f"{n} ({i})" for n, i in zip(frame["name"], frame["id"], strict=True)]
-    pos = _lookup(name, keys, labels, what="region", hint="see borderkit.load('admin1')",
-                  shipped=_names.pack_summary("region", frame, labels))
+    try:
+        if country is not None and world.country_code(country) != "TJK":
+            return world.world_region(name, country=country)
+        pos = _lookup(name, keys, labels, what="region", hint="see borderkit.load('admin1')",
+                      shipped=_names.pack_summary("region", frame, labels))
+    except DatasetNotFoundError as miss:
+        if "ambiguous" in str(miss) or not isinstance(name, str):
+            raise
+        try:  # TRANSITIONAL until the world base lands
+            return world.world_region(name, country=country)
+        except ImportError:
+            raise miss from None
     return _one(frame, pos)
 
 

