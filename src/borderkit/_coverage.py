@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import CoverageWarning, DataError
+from .errors import BorderkitError, CoverageWarning, DataError
 
 if TYPE_CHECKING:
     from .spec import ResolvedLayer
@@ -71,9 +71,16 @@ class Pack:
 
 @lru_cache(maxsize=1)
 def shipped_pack() -> Pack | None:
-    """The shipped region pack (``data/geo/datapackage.json``), or None if it has no box."""
+    """The shipped region pack (:mod:`borderkit.packs`' built-in one, else read from
+    ``data/geo/datapackage.json``), or None if it has no box."""
     from . import data as _data
+    from . import packs
 
+    try:
+        builtin = next(p for p in packs.active_packs() if p.builtin)
+        return Pack(str(builtin.name), str(builtin.title), builtin.bbox)
+    except (StopIteration, BorderkitError, OSError, AttributeError):
+        pass
     try:
         path = _data._data_dir() / _data.MANIFEST
         package = json.loads(path.read_text(encoding="utf-8"))
@@ -249,9 +256,9 @@ def coverage_warning(named: Sequence[tuple[str, str]], bounds: Sequence[float],
 def _what_covers(bounds: Sequence[float]) -> str:
     w, s, e, n = (round(float(v), 2) for v in bounds)
     build = f"borderkit pack build NAME --bbox {w:g} {s:g} {e:g} {n:g}"
-    try:
-        from . import packs  # type: ignore[attr-defined]
+    from . import packs
 
+    try:
         found = packs.pack_for(tuple(bounds))
     except Exception:  # noqa: BLE001 - no pack module (yet), or it cannot say
         found = None
