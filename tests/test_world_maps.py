@@ -341,3 +341,15 @@ def test_ladakh_page_in_chromium_shows_india_as_land(world, open_page, size):
         names = view.js("Array.from(document.querySelectorAll('#bk-inset-svg "
                         ".bk-inset-name')).map(n => n.textContent)")
         assert "India" in names and "Tajikistan" not in names
+
+
+def test_coverage_warning_names_an_installed_pack_that_covers_the_view(world, monkeypatch):
+    from types import SimpleNamespace
+
+    from borderkit import packs
+
+    monkeypatch.setattr(packs, "pack_for", lambda box: SimpleNamespace(name="ladakh")
+                        if box[0] >= 74 else None)
+    spec = ladakh(layers=[bk.Layer("countries"), bk.Layer("places")])
+    (w,) = _resolve_quiet(spec)[1]
+    assert "The installed pack ladakh covers this view" in str(w.message)

@@ -264,9 +264,11 @@ def _what_covers(bounds: Sequence[float]) -> str:
         found = None
     if found:
         name = getattr(found, "name", found)
-        return f"The installed pack {name!s} covers this view; or build one: {build}"
-    return ("For this view, use the world base (countries and land borders of every "
-            f"country, about 1 km), or build a detailed pack: {build}")
+        return (f"The installed pack {name!s} covers this view (borderkit.use_pack); or "
+                f"build one with `{build}`")
+    return ("For this view, draw the world base (borderkit.world.countries(), "
+            "borderkit.world.borders(): every country and land border, about 1 km), or "
+            f"build a detailed pack with `{build}` and load it with borderkit.use_pack(path)")
 
 
 # --------------------------------------------------------------------------- inset
