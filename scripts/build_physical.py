@@ -492,6 +492,31 @@ def relief_fallback(wheel: Path, lon: np.ndarray, lat: np.ndarray) -> np.ndarray
     return grey[row, col]
 
 
+def mercator_y(lat):
+    """Web Mercator (EPSG:3857) northing of *lat* on the unit sphere."""
+    return np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
+
+
+def to_mercator_rows(grey: np.ndarray, bbox) -> np.ndarray:
+    """Resample the rows of an equal-latitude image to rows equally spaced in Web Mercator.
+
+    Columns stay equally spaced in longitude. Leaflet stretches an image overlay
+    linearly between its corners in Web Mercator, so only an image with these rows
+    lies exactly on the map (an equal-latitude image of lat 33-44 would be up to
+    23 km off in the middle). Linear interpolation between the two nearest rows.
+    """
+    _w, s, _e, n = bbox
+    rows = grey.shape[0]
+    y_s, y_n = mercator_y(s), mercator_y(n)
+    y = y_n - (np.arange(rows) + 0.5) * (y_n - y_s) / rows
+    lat = np.degrees(2 * np.arctan(np.exp(y)) - np.pi / 2)
+    f = np.clip((n - lat) / (n - s) * rows - 0.5, 0, rows - 1)
+    r0 = np.minimum(np.floor(f).astype(int), rows - 2)
+    t = (f - r0)[:, None]
+    out = grey[r0].astype(np.float64) * (1 - t) + grey[r0 + 1].astype(np.float64) * t
+    return np.clip(np.round(out), 0, 255).astype(np.uint8)
+
+
 def encode_jpeg(grey: np.ndarray, quality: int) -> bytes:
     """Baseline greyscale JPEG, no metadata (byte-for-byte stable for the same input)."""
     from PIL import Image  # build-time only (the test extra)
@@ -519,7 +544,7 @@ def build_terrain(cache: Path, bbox, pixel: float) -> tuple[bytes, dict]:
     if missing.any():
         lon, lat = np.meshgrid(lons, lats)
         shade[missing] = relief_fallback(fetch(cache, "shadedrelief"), lon[missing], lat[missing])
-    data = encode_jpeg(shade, JPEG_QUALITY)
+    data = encode_jpeg(to_mercator_rows(shade, bbox), JPEG_QUALITY)
     counts = np.bincount(src.ravel() + 1, minlength=3)
     samples = {}
     for name, lon, lat, published in SAMPLE_POINTS:
@@ -684,8 +709,13 @@ def hillshade_resource(path: Path, bbox, pixel: float, facts: dict, sources: lis
         "hash": "sha256:" + sha256_file(path),
         "raster": {
             "crs": "EPSG:4326",
-            "grid": "equirectangular (plate carree): rows are parallels, columns meridians, "
-                    "row 0 at the north edge",
+            "grid": "columns equally spaced in longitude, rows equally spaced in Web "
+                    "Mercator (EPSG:3857) northing, row 0 at the north edge: a Leaflet image "
+                    "overlay with these bounds lies exactly on the map; other projections "
+                    "resample (borderkit._physical.Hillshade.sample)",
+            "row_spacing": "web-mercator",
+            "shading_grid": "computed on an equal-angle lon/lat grid of the same pixel size, "
+                            "then rows resampled (linear) to Web Mercator spacing",
             "bounds": list(bbox), "bounds_meaning": "outer pixel edges: west, south, east, north",
             "pixel_deg": pixel, "pixel_arcsec": round(pixel * 3600, 3),
             "width": facts["width"], "height": facts["height"],

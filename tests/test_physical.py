@@ -168,9 +168,9 @@ def test_hillshade_is_under_the_page_budget():
 def test_hillshade_shows_the_mountains():
     """Relief where the Pamirs are, flat grey (255 * sin 45 = 180) on the Karakum plain."""
     shade = _physical.hillshade()
-    arr = shade.array().astype(float)
+    arr = shade.array(rows="latitude").astype(float)
     w, _s, _e, n = shade.bounds
-    px = shade.meta["pixel_deg"]
+    px = shade.meta["pixel_deg"]  # rows="latitude": equal steps of latitude
 
     def window(lon0, lon1, lat0, lat1):
         return arr[round((n - lat1) / px):round((n - lat0) / px),
@@ -179,6 +179,37 @@ def test_hillshade_shows_the_mountains():
     pamirs, plain = window(72.5, 73.5, 38.3, 38.8), window(61.5, 62.5, 38.5, 39.0)
     assert pamirs.std() > 25 > 5 > plain.std()
     assert abs(plain.mean() - 180) < 10
+
+
+def test_hillshade_rows_are_web_mercator():
+    """Stored rows are equally spaced in Web Mercator northing (exact under Leaflet)."""
+    shade = _physical.hillshade()
+    assert shade.meta["row_spacing"] == "web-mercator"
+    w, s, e, n = shade.bounds
+    y = lambda lat: np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))  # noqa: E731
+    y_rows = y(n) - (np.arange(shade.height) + 0.5) * (y(n) - y(s)) / shade.height
+    lat_rows = np.degrees(2 * np.arctan(np.exp(y_rows)) - np.pi / 2)
+    lon_cols = w + (np.arange(shade.width) + 0.5) * (e - w) / shade.width
+    stored = shade.array()
+    for row in (0, 400, shade.height // 2, shade.height - 1):
+        got = shade.sample(lon_cols, np.full(shade.width, lat_rows[row]))
+        np.testing.assert_allclose(got, stored[row], atol=1e-6)
+    # the middle stored row is not the middle latitude 38.5 N but ~0.2 degrees (23 km) north
+    mid_lat = lat_rows[shade.height // 2]
+    assert 38.65 < mid_lat < 38.75
+
+
+def test_hillshade_latitude_rows_and_sample_agree():
+    shade = _physical.hillshade()
+    w, s, e, n = shade.bounds
+    by_lat = shade.array(rows="latitude")
+    lat = n - (np.arange(shade.height) + 0.5) * (n - s) / shade.height
+    lon = w + (np.arange(shade.width) + 0.5) * (e - w) / shade.width
+    grid_lon, grid_lat = np.meshgrid(lon[::97], lat[::53])
+    np.testing.assert_allclose(shade.sample(grid_lon, grid_lat), by_lat[::53, ::97], atol=0.51)
+    assert np.isnan(shade.sample([59.9, 70.0, 80.1], [38.0, 44.1, 38.0])).all()
+    with pytest.raises(ValueError, match="mercator, latitude"):
+        shade.array(rows="lonlat")
 
 
 # --------------------------------------------------------------------------- integrity

@@ -12,8 +12,9 @@ sha256 before they are parsed, so a modified file raises
 * :func:`lakes` - lakes and reservoirs (OpenStreetMap via geo-maps, ODbL);
 * :func:`physical_labels` - curated label points for rivers, lakes, ranges and
   valleys, with English, Russian and Tajik names, an angle and a cited source;
-* :func:`hillshade` - a greyscale JPEG on a lon/lat grid with its bounds, as
-  bytes for the page and as a numpy array for matplotlib.
+* :func:`hillshade` - a greyscale JPEG of the region's box (rows in Web Mercator
+  spacing, so it lies exactly on a Leaflet map), as bytes for the page and as a
+  numpy array or a sampler for matplotlib.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import json
 import logging
 import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -188,9 +189,23 @@ def physical_labels() -> gpd.GeoDataFrame:
     return _frame("labels").copy()
 
 
+ROW_GRIDS = ("mercator", "latitude")
+
+
+def _mercator_y(lat: np.ndarray | float) -> np.ndarray:
+    """Web Mercator (EPSG:3857) northing of *lat* (degrees) on the unit sphere."""
+    return np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
+
+
 @dataclass(frozen=True)
 class Hillshade:
-    """A greyscale hillshade on an equirectangular lon/lat grid.
+    """A greyscale hillshade of a lon/lat box, stored with Web Mercator rows.
+
+    Columns are equally spaced in longitude and rows equally spaced in Web
+    Mercator northing, so the image drops onto a Leaflet map exactly with
+    ``L.imageOverlay(uri, [[south, west], [north, east]])``. For any other
+    projection use :meth:`sample` (warp) or ``array(rows="latitude")`` (a
+    lon/lat axes).
 
     Attributes
     ----------
@@ -216,13 +231,8 @@ class Hillshade:
     height: int
     meta: dict[str, Any] = field(repr=False, compare=False)
 
-    def array(self) -> np.ndarray:
-        """The image as a ``(height, width)`` uint8 array (0 dark, 255 light).
-
-        Decoded with :func:`matplotlib.image.imread`, which matplotlib can always
-        do (Pillow is one of matplotlib's own requirements). For ``imshow`` pass
-        ``extent=(west, east, south, north)`` from :attr:`bounds` in a lon/lat axes.
-        """
+    @cached_property
+    def _decoded(self) -> np.ndarray:
         from matplotlib import image as mpl_image
 
         fmt = self.media_type.removeprefix("image/")
@@ -237,7 +247,68 @@ class Hillshade:
                 f"physical layer 'hillshade': image is {arr.shape[1]}x{arr.shape[0]} pixels, "
                 f"the manifest says {self.width}x{self.height}; {REBUILD}"
             )
-        return arr.astype(np.uint8, copy=False)
+        arr = arr.astype(np.uint8, copy=True)
+        arr.flags.writeable = False
+        return arr
+
+    def array(self, *, rows: str = "mercator") -> np.ndarray:
+        """The image as a ``(height, width)`` uint8 array (0 dark, 255 light).
+
+        Decoded with :func:`matplotlib.image.imread` (Pillow, which does the
+        decoding, is one of matplotlib's own requirements; borderkit does not
+        import it).
+
+        Parameters
+        ----------
+        rows : {"mercator", "latitude"}
+            ``"mercator"``: the rows as stored, for a Web Mercator axes.
+            ``"latitude"``: rows resampled to equal steps of latitude, for
+            ``imshow(..., extent=(west, east, south, north))`` in a lon/lat axes.
+
+        Raises
+        ------
+        ValueError
+            If *rows* is not one of the two values.
+        DataError
+            If the image cannot be decoded or its size differs from the manifest.
+        """
+        if rows not in ROW_GRIDS:
+            raise ValueError(f"rows must be one of {', '.join(ROW_GRIDS)}; got {rows!r}")
+        if rows == "mercator":
+            return self._decoded.copy()
+        _w, south, _e, north = self.bounds
+        lats = north - (np.arange(self.height) + 0.5) * (north - south) / self.height
+        frac, top = self._row_weights(lats)
+        img = self._decoded.astype(np.float64)
+        out = img[top] * (1 - frac)[:, None] + img[top + 1] * frac[:, None]
+        return np.clip(np.round(out), 0, 255).astype(np.uint8)
+
+    def _row_weights(self, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        _w, south, _e, north = self.bounds
+        y_n, y_s = _mercator_y(north), _mercator_y(south)
+        f = np.clip((y_n - _mercator_y(lat)) / (y_n - y_s) * self.height - 0.5, 0, self.height - 1)
+        top = np.minimum(np.floor(f).astype(int), self.height - 2)
+        return f - top, top
+
+    def sample(self, lon: Any, lat: Any) -> np.ndarray:
+        """Grey values (bilinear, float) at *lon*, *lat* (degrees, same shape); NaN outside.
+
+        This is how a renderer in another projection warps the image: make the
+        pixel grid of its map, turn the pixel centres into lon/lat, and sample.
+        """
+        lon_a, lat_a = np.broadcast_arrays(np.asarray(lon, float), np.asarray(lat, float))
+        west, south, east, north = self.bounds
+        inside = (lon_a >= west) & (lon_a <= east) & (lat_a >= south) & (lat_a <= north)
+        lat_c = np.clip(np.nan_to_num(lat_a, nan=south), south, north)
+        fy, top = self._row_weights(lat_c)
+        fx = np.clip((np.nan_to_num(lon_a, nan=west) - west) / (east - west) * self.width - 0.5,
+                     0, self.width - 1)
+        left = np.minimum(np.floor(fx).astype(int), self.width - 2)
+        tx = fx - left
+        img = self._decoded.astype(np.float64)
+        upper = img[top, left] * (1 - tx) + img[top, left + 1] * tx
+        lower = img[top + 1, left] * (1 - tx) + img[top + 1, left + 1] * tx
+        return np.where(inside, upper * (1 - fy) + lower * fy, np.nan)
 
     def data_uri(self) -> str:
         """``data:<media type>;base64,...`` for an ``<img>`` or a Leaflet image overlay."""
