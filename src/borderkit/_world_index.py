@@ -31,6 +31,7 @@ depends on that point and the target only, never on the other points of a call.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,8 +48,12 @@ KAPPA_MAX = A / (B * B)
 FANOUT = 8
 TOP_GROUPS = 64
 # points per batch, and the most (point, group) pairs held at once
-BATCH = 20_000
+BATCH = 50_000
 MAX_PAIRS = 3_000_000
+# neighbouring points (in Morton order) that walk the coarse levels together, and the
+# fine levels each point walks on its own
+CELL = 32
+POINT_LEVELS = 2
 # above this many candidate segments per point, prune them with exact vertex distances
 PRUNE_PAIRS_PER_POINT = 4
 # metres added to every comparison (float rounding of 3-D coordinates is ~1e-8 m)
@@ -99,17 +104,47 @@ def min_per_point(
     return dist, out_lon, out_lat, seg
 
 
+def _xyz(v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return v[:, 0].copy(), v[:, 1].copy(), v[:, 2].copy()
+
+
+def _gap(p: tuple, ip: np.ndarray, c: tuple, ic: np.ndarray) -> np.ndarray:
+    """3-D distances between p[ip] and c[ic] (each a tuple of x, y, z arrays)."""
+    dx = p[0][ip] - c[0][ic]
+    dy = p[1][ip] - c[1][ic]
+    dz = p[2][ip] - c[2][ic]
+    return np.sqrt(dx * dx + dy * dy + dz * dz)
+
+
 @dataclass
 class _Level:
     size: int  # segments per group
-    ce: np.ndarray  # (g, 3) ECEF centres
+    ce: tuple  # ECEF centres (x, y, z)
     re: np.ndarray  # radii (m)
-    cu: np.ndarray  # (g, 3) centres on the unit sphere
+    cu: tuple  # centres on the unit sphere
     ru: np.ndarray  # radii there
     first: np.ndarray  # the group's first segment (its start vertex bounds from above)
 
 
-def _spheres(centres: np.ndarray, radii: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+@dataclass
+class _Queries:
+    """Query places: points, or cells of points around an anchor point (with radii)."""
+
+    lon: np.ndarray
+    lat: np.ndarray
+    e: tuple  # ECEF (x, y, z)
+    u: tuple  # unit vectors
+    re: np.ndarray | float = 0.0  # ECEF radius of the cell
+    ru: np.ndarray | float = 0.0  # unit-vector radius
+    rg: np.ndarray | float = 0.0  # geodesic radius
+
+    @classmethod
+    def at(cls, lon: np.ndarray, lat: np.ndarray) -> _Queries:
+        e = ecef(lon, lat)
+        return cls(lon, lat, _xyz(e), _xyz(e / _norm(e)[:, None]))
+
+
+def _spheres(centres: np.ndarray, radii: np.ndarray, size: int) -> tuple[tuple, np.ndarray]:
     """Spheres holding runs of *size* consecutive spheres."""
     m = len(radii)
     ng = -(-m // size)
@@ -118,7 +153,7 @@ def _spheres(centres: np.ndarray, radii: np.ndarray, size: int) -> tuple[np.ndar
     r = np.concatenate([radii, np.full(pad, np.nan)]).reshape(ng, size)
     mid = (np.nanmin(c, axis=1) + np.nanmax(c, axis=1)) / 2.0
     reach = np.sqrt(((c - mid[:, None, :]) ** 2).sum(axis=2)) + r
-    return mid, np.nanmax(reach, axis=1) * (1 + 1e-12)
+    return _xyz(mid), np.nanmax(reach, axis=1) * (1 + 1e-12)
 
 
 class GlobeIndex:
@@ -136,20 +171,23 @@ class GlobeIndex:
         self, alon: np.ndarray, alat: np.ndarray, blon: np.ndarray, blat: np.ndarray,
         az: np.ndarray, length: np.ndarray,
     ) -> None:
-        self.alon, self.alat, self.blon, self.blat = alon, alat, blon, blat
-        self.az, self.length = az, length
+        a3, b3 = ecef(alon, alat), ecef(blon, blat)
+        # groups are runs of segments in Morton order: compact, whatever the lines' order
+        self.order = o = np.argsort(_morton(a3 + b3), kind="stable")
+        self.alon, self.alat, self.blon, self.blat = alon[o], alat[o], blon[o], blat[o]
+        self.az, self.length = az[o], length[o]
         self.m = len(az)
-        self.a3, self.b3 = ecef(alon, alat), ecef(blon, blat)
+        a3, b3 = a3[o], b3[o]
         # how far a geodesic segment strays from its chord, in metres and as a direction
-        self.h3 = KAPPA_MAX * length * length / 8.0 * (1 + 1e-9) + 1e-9
+        self.h3 = KAPPA_MAX * self.length ** 2 / 8.0 * (1 + 1e-9) + 1e-9
         dev = self.h3 / (B - self.h3 - 1.0)
-        self.ua = self.a3 / _norm(self.a3)[:, None]
-        self.ub = self.b3 / _norm(self.b3)[:, None]
-        chord_u = _norm(self.ub - self.ua)
+        ua, ub = a3 / _norm(a3)[:, None], b3 / _norm(b3)[:, None]
+        chord_u = _norm(ub - ua)
         # the great arc between two directions lies within this of their chord
         self.sag_u = 1.0 - np.sqrt(np.clip(1.0 - chord_u * chord_u / 4.0, 0.0, 1.0)) + dev
-        leaf_ce, leaf_re = (self.a3 + self.b3) / 2.0, _norm(self.b3 - self.a3) / 2.0 + self.h3
-        leaf_cu, leaf_ru = (self.ua + self.ub) / 2.0, chord_u / 2.0 + dev
+        self.a3, self.b3, self.ua, self.ub = _xyz(a3), _xyz(b3), _xyz(ua), _xyz(ub)
+        leaf_ce, leaf_re = (a3 + b3) / 2.0, _norm(b3 - a3) / 2.0 + self.h3
+        leaf_cu, leaf_ru = (ua + ub) / 2.0, chord_u / 2.0 + dev
         sizes = [1]
         while -(-self.m // sizes[-1]) > TOP_GROUPS:
             sizes.append(sizes[-1] * FANOUT)
@@ -165,83 +203,120 @@ class GlobeIndex:
         """Distance (m), nearest point (lon, lat) and nearest segment of each point."""
         n = len(lon)
         out = (np.empty(n), np.empty(n), np.empty(n), np.empty(n, dtype="int64"))
+        # neighbours in one batch and one cell share the coarse part of the search
+        order = np.argsort(_morton(ecef(lon, lat)), kind="stable")
         for start in range(0, n, BATCH):
-            sl = slice(start, min(start + BATCH, n))
-            for arr, res in zip(out, self._query_batch(lon[sl], lat[sl]), strict=True):
-                arr[sl] = res
+            sel = order[start:start + BATCH]
+            for arr, res in zip(out, self._query_batch(lon[sel], lat[sel]), strict=True):
+                arr[sel] = res
         return out
 
     def _query_batch(
         self, lon: np.ndarray, lat: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         n = len(lon)
-        p3 = ecef(lon, lat)
-        pu = p3 / _norm(p3)[:, None]
-        upper = np.full(n, np.inf)
+        pts = _Queries.at(lon, lat)
         out = (np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan),
                np.full(n, -1, dtype="int64"))
+        split = max(len(self.levels) - POINT_LEVELS, 0)
         ng0 = len(self.levels[0].re) if self.levels else self.m
-        stack = [(np.repeat(np.arange(n), ng0), np.tile(np.arange(ng0), n), 0)]
+        if split == 0:
+            ip, grp = np.repeat(np.arange(n), ng0), np.tile(np.arange(ng0), n)
+        else:
+            ip, grp = self._cells(pts, split, ng0)
+        upper = np.full(n, np.inf)
+        for piece in _split(ip, grp):
+            self._walk(pts, piece, split, upper, lambda i, j: self._leaves(pts, i, j, upper, out))
+        return out
+
+    def _cells(self, pts: _Queries, split: int, ng0: int) -> tuple[np.ndarray, np.ndarray]:
+        """Cells of CELL points walk levels [0, split); their groups go to each point."""
+        n = len(pts.lon)
+        cell = np.arange(n) // CELL
+        first = np.arange(0, n, CELL)
+        cells = _Queries.at(pts.lon[first], pts.lat[first])
+        _, _, dg = GEOD.inv(pts.lon[first][cell], pts.lat[first][cell], pts.lon, pts.lat)
+        cells.rg = np.maximum.reduceat(np.asarray(dg), first) * (1 + 1e-12) + SLACK_M
+        cells.re = np.maximum.reduceat(_gap(pts.e, slice(None), cells.e, cell), first)
+        cells.ru = np.maximum.reduceat(_gap(pts.u, slice(None), cells.u, cell), first)
+        nc = len(first)
+        kept: list[tuple[np.ndarray, np.ndarray]] = []
+        start = (np.repeat(np.arange(nc), ng0), np.tile(np.arange(ng0), nc))
+        self._walk(cells, start, 0, np.full(nc, np.inf), lambda i, j: kept.append((i, j)),
+                   stop=split)
+        ic = np.concatenate([k[0] for k in kept])
+        gc = np.concatenate([k[1] for k in kept])
+        # every point takes its cell's groups (ic is sorted)
+        count_c = np.bincount(ic, minlength=nc)
+        start_c = np.cumsum(count_c) - count_c
+        count = count_c[cell]
+        ip = np.repeat(np.arange(n), count)
+        offset = np.repeat(start_c[cell] - (np.cumsum(count) - count), count)
+        return ip, gc[offset + np.arange(len(ip))]
+
+    def _walk(
+        self, q: _Queries, pairs: tuple[np.ndarray, np.ndarray], k0: int, upper: np.ndarray,
+        sink: Callable[[np.ndarray, np.ndarray], None], stop: int | None = None,
+    ) -> None:
+        """Walk (query, group) pairs from level k0 down to *stop*, then hand them to *sink*.
+
+        At each level a group is kept for a query when its lower bound is within
+        the query's upper bound, and its children become the next level's pairs.
+        """
+        stop = len(self.levels) if stop is None else stop
+        stack = [(pairs[0], pairs[1], k0)]
         while stack:
             ip, grp, k = stack.pop()
-            if k == len(self.levels):
-                self._leaves(lon, lat, p3, pu, ip, grp, upper, out)
+            if k == stop or len(ip) == 0:
+                if len(ip):
+                    sink(ip, grp)
                 continue
             level = self.levels[k]
-            self._tighten(lon, lat, p3, ip, level.first[grp], upper)
+            self._tighten(q, ip, level.first[grp], upper)
             lower = np.maximum(
-                _norm(p3[ip] - level.ce[grp]) - level.re[grp],
-                _angle_bound(_norm(pu[ip] - level.cu[grp]) - level.ru[grp]),
+                _gap(q.e, ip, level.ce, grp) - level.re[grp] - _at(q.re, ip),
+                _angle_bound(_gap(q.u, ip, level.cu, grp) - level.ru[grp] - _at(q.ru, ip)),
             )
             keep = lower <= upper[ip] + SLACK_M
-            ip, grp = ip[keep], grp[keep]
-            ip = np.repeat(ip, FANOUT)
+            ip, grp = np.repeat(ip[keep], FANOUT), grp[keep]
             grp = (grp[:, None] * FANOUT + np.arange(FANOUT)[None, :]).ravel()
             valid = grp * (level.size // FANOUT) < self.m
             stack.extend((a, b, k + 1) for a, b in _split(ip[valid], grp[valid]))
-        return out
 
-    def _tighten(
-        self, lon: np.ndarray, lat: np.ndarray, p3: np.ndarray, ip: np.ndarray,
-        js: np.ndarray, upper: np.ndarray,
-    ) -> None:
-        """Lower *upper* to the exact distance to each point's 3-D nearest start vertex."""
-        if len(ip) == 0:
-            return
-        dv = _norm(p3[ip] - self.a3[js])
+    def _tighten(self, q: _Queries, ip: np.ndarray, js: np.ndarray, upper: np.ndarray) -> None:
+        """Lower *upper* with the exact distance to each query's 3-D nearest start vertex."""
+        dv = _gap(q.e, ip, self.a3, js)
         starts = run_starts(ip)
         least = np.minimum.reduceat(dv, starts)
         hit = np.flatnonzero(dv == np.repeat(least, np.diff(np.r_[starts, len(ip)])))
-        pts, first = np.unique(ip[hit], return_index=True)
+        who, first = np.unique(ip[hit], return_index=True)
         j = js[hit[first]]
-        _, _, d = GEOD.inv(lon[pts], lat[pts], self.alon[j], self.alat[j])
-        upper[pts] = np.minimum(upper[pts], d)
+        _, _, d = GEOD.inv(q.lon[who], q.lat[who], self.alon[j], self.alat[j])
+        upper[who] = np.minimum(upper[who], np.asarray(d) + _at(q.rg, who))
 
     def _leaves(
-        self, lon: np.ndarray, lat: np.ndarray, p3: np.ndarray, pu: np.ndarray,
-        ip: np.ndarray, js: np.ndarray, upper: np.ndarray,
+        self, pts: _Queries, ip: np.ndarray, js: np.ndarray, upper: np.ndarray,
         out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     ) -> None:
         """Exact distances of the points of *ip* to their candidate segments *js*."""
-        if len(ip) == 0:
-            return
-        self._tighten(lon, lat, p3, ip, js, upper)
-        t, gap = _chord_foot(p3[ip], self.a3[js], self.b3[js])
-        _, gap_u = _chord_foot(pu[ip], self.ua[js], self.ub[js])
+        self._tighten(pts, ip, js, upper)
+        t, gap = _chord_foot(pts.e, ip, self.a3, self.b3, js)
+        _, gap_u = _chord_foot(pts.u, ip, self.ua, self.ub, js)
         lower = np.maximum(gap - self.h3[js], _angle_bound(gap_u - self.sag_u[js]))
         keep = lower <= upper[ip] + SLACK_M
         ip, js, t = ip[keep], js[keep], t[keep]
+        lon, lat = pts.lon, pts.lat
         if len(ip) > PRUNE_PAIRS_PER_POINT * len(run_starts(ip)):
             ip, js, t = self._prune_with_vertices(lon, lat, ip, js, t)
         d, ql, qb = refine(
             lon[ip], lat[ip], self.alon[js], self.alat[js], self.az[js], self.length[js],
             t * self.length[js], max_iter=30,
         )
-        pts = np.unique(ip)
-        local = np.searchsorted(pts, ip)
-        res = min_per_point(len(pts), local, d, ql, qb, js)
+        who = np.unique(ip)
+        res = min_per_point(len(who), np.searchsorted(who, ip), d, ql, qb, js)
         for arr, values in zip(out, res, strict=True):
-            arr[pts] = values
+            arr[who] = values
+        out[3][who] = self.order[out[3][who]]  # the caller's numbering of the segments
 
     def _prune_with_vertices(
         self, lon: np.ndarray, lat: np.ndarray, ip: np.ndarray, js: np.ndarray, t: np.ndarray
@@ -261,14 +336,34 @@ class GlobeIndex:
         return ip[keep], js[keep], t[keep]
 
 
-def _chord_foot(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Parameter t in [0, 1] of the nearest point of chord ab to p, and the distance."""
-    ab = b - a
-    ll = np.einsum("ij,ij->i", ab, ab)
+def _morton(v: np.ndarray) -> np.ndarray:
+    """Z-order codes of 3-D vectors (any length: only their directions count)."""
+    unit = v / np.maximum(_norm(v), 1e-300)[:, None]
+    q = np.clip(((unit + 1.0) / 2.0 * (1 << 20)).astype("int64"), 0, (1 << 20) - 1)
+    code = np.zeros(len(v), dtype="int64")
+    for bit in range(20):
+        for axis in range(3):
+            code |= ((q[:, axis] >> bit) & 1) << (3 * bit + axis)
+    return code
+
+
+def _at(value: np.ndarray | float, idx: np.ndarray) -> np.ndarray | float:
+    return value[idx] if isinstance(value, np.ndarray) else value
+
+
+def _chord_foot(
+    p: tuple, ip: np.ndarray, a: tuple, b: tuple, js: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Parameter t in [0, 1] of the nearest point of chord a[js] b[js] to p[ip], and the gap."""
+    ax, ay, az = a[0][js], a[1][js], a[2][js]
+    dx, dy, dz = b[0][js] - ax, b[1][js] - ay, b[2][js] - az
+    px, py, pz = p[0][ip] - ax, p[1][ip] - ay, p[2][ip] - az
+    ll = dx * dx + dy * dy + dz * dz
     with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.einsum("ij,ij->i", p - a, ab) / ll
+        t = (px * dx + py * dy + pz * dz) / ll
     t = np.clip(np.nan_to_num(t, nan=0.0), 0.0, 1.0)
-    return t, _norm(a + t[:, None] * ab - p)
+    ex, ey, ez = px - t * dx, py - t * dy, pz - t * dz
+    return t, np.sqrt(ex * ex + ey * ey + ez * ez)
 
 
 def _split(ip: np.ndarray, grp: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
