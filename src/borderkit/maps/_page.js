@@ -486,6 +486,7 @@
   function labelNote(report) {
     var note = document.getElementById("bk-labelnote");
     var callouts = document.getElementById("bk-callouts");
+    var legend = !!document.getElementById("bk-legend");
     var list = callouts && callouts.querySelector("ol");
     var before = note ? note.textContent : "";
     var parts = [];
@@ -498,7 +499,7 @@
     }
     if (report.callout.length) {
       parts.push([(n ? " " : "") + "Numbered labels had no room beside their place; " +
-                  "they are listed below.", null]);
+                  (legend ? "they are listed in the legend." : "they are listed below."), null]);
     }
     if (note) {
       while (note.firstChild) note.removeChild(note.firstChild);

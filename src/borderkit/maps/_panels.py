@@ -41,10 +41,10 @@ def _toggle(pid: str, text: str, label: str | None = None) -> str:
             'aria-hidden="true"></span></button>')
 
 
-def _fold(pid: str, head: str, body: str, cls: str, tail: str = "") -> str:
-    """A panel that folds to its *head* and *tail* (below 700 px wide it starts folded)."""
+def _fold(pid: str, head: str, body: str, cls: str) -> str:
+    """A panel that folds to its *head* (below 700 px wide it starts folded)."""
     return (f'<div id="{pid}" class="bk-box {cls} bk-fold">{head}'
-            f'<div id="{pid}-body" class="bk-fold-body">{body}</div>{tail}</div>')
+            f'<div id="{pid}-body" class="bk-fold-body">{body}</div></div>')
 
 
 def _title_box(spec: BriefSpec, notes_html: str | None) -> str:
@@ -87,7 +87,7 @@ def _legend_box(resolved: ResolvedSpec) -> str:
         return ""
     # the label note (hidden labels, numbered callouts) is filled in by _page.js
     return _fold("bk-legend", _toggle("bk-legend", "Legend") + _LABEL_NOTE,
-                 f'<ul>{"".join(items)}</ul>', "bk-legend", tail=_CALLOUTS)
+                 f'{_CALLOUTS}<ul>{"".join(items)}</ul>', "bk-legend")
 
 
 def _sources_box(resolved: ResolvedSpec, tiles_note: str | None) -> str:
