@@ -318,10 +318,11 @@
     }
   }
 
-  function setText(lab, text, cls) {
-    if (lab.node.textContent !== text || lab.node.className !== cls) {
+  function setText(lab, text, cls, remeasure) {
+    if (remeasure || lab.node.textContent !== text || lab.node.className !== cls) {
       lab.node.textContent = text;
       lab.node.className = cls;
+      lab.node.style.display = "";  // a hidden node measures 0 x 0
       lab.w = lab.node.offsetWidth;
       lab.h = lab.node.offsetHeight;
     }
@@ -442,12 +443,16 @@
     });
     var svg = leaderLayer(map, origin, size);
     var v = ctx.view;
+    // labels wrap narrower on a phone: measure them again when the layout switches
+    var narrow = document.documentElement.classList.contains("bk-narrow");
+    var remeasure = st.narrow !== narrow;
+    st.narrow = narrow;
     todo.forEach(function (lab) {
       if (!lab.node) {
         lab.node = el("div", lab.cls);
         labelPane.appendChild(lab.node);
       }
-      setText(lab, lab.text, lab.cls);
+      setText(lab, lab.text, lab.cls, remeasure);
       lab.node.setAttribute("data-bk-key", lab.key ? "1" : "0");
       var a = map.layerPointToContainerPoint(lab.pt);
       lab.node.setAttribute("data-bk-anchor", a.x.toFixed(1) + "," + a.y.toFixed(1));
