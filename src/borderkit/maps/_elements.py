@@ -24,8 +24,9 @@ from ..spec import ResolvedLayer
 from . import _assets, _csp, _features, _svg
 from ._escape import css_color, css_number, html, script_json
 
-#: Basemap layers (``fit=False``) are simplified this many times more than the rest.
-BASEMAP_TOLERANCE = 2.0
+#: Basemap layers (``fit=False``) are simplified this many times more than the rest (the
+#: page zooms out to fit the data beside its panels, so this is still about 1.5 px).
+BASEMAP_TOLERANCE = 3.0
 
 
 def context_window(window: Sequence[float], factor: float = 2.0) -> tuple[float, ...]:
@@ -180,7 +181,7 @@ class _GeoLayer(MacroElement):
             geoms = lyr.frame.geometry.to_numpy()
             if self.tolerance and lyr.style.get("geom") != "point":
                 tolerance = self.tolerance
-                if not lyr.fit:  # basemap context: clipped to the view, ~2 px
+                if not lyr.fit:  # basemap context: clipped around the view
                     tolerance *= BASEMAP_TOLERANCE
                     if self.window is not None:
                         geoms = shapely.clip_by_rect(geoms, *context_window(self.window))
