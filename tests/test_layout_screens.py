@@ -15,6 +15,7 @@ Every check reads DOM boxes or screenshot pixels, never a golden image:
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,7 +27,7 @@ import borderkit as bk
 from borderkit.maps import brief_map
 from test_maps_browser import Opened, browser  # noqa: F401 - the fixture
 
-pytestmark = pytest.mark.browser
+browser_test = pytest.mark.browser
 
 DESKTOP, PHONE = (1200, 800), (390, 844)
 NEAR = 24  # px: a key label without a leader line is at most this far from its anchor
@@ -218,6 +219,7 @@ def crowded_map():
     return brief_map(crowded_spec())
 
 
+@browser_test
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
 @pytest.mark.parametrize("which", ["preset", "crowded"])
 def test_labels_anchors_and_popups(open_map, preset_map, crowded_map, which, size):
@@ -238,6 +240,7 @@ def test_labels_anchors_and_popups(open_map, preset_map, crowded_map, which, siz
     assert check_popup_on_top(view) >= 5
 
 
+@browser_test
 def test_preset_key_labels_and_line_ends(open_map, preset_map):
     view = open_map(preset_map, name="preset.html", width=1200, height=800)
     m = view.js(MEASURE)
@@ -247,6 +250,7 @@ def test_preset_key_labels_and_line_ends(open_map, preset_map):
     assert sum("border" in t for t in keys) >= 2, keys
 
 
+@browser_test
 def test_phone_folds_panels_and_hides_the_inset(open_map, preset_map):
     view = open_map(preset_map, name="phone.html", width=PHONE[0], height=PHONE[1])
     m = view.js(MEASURE)
@@ -279,6 +283,7 @@ def test_phone_folds_panels_and_hides_the_inset(open_map, preset_map):
     assert view.js("window.borderkitErrors") == []
 
 
+@browser_test
 def test_desktop_panels_open_and_inset_shown(open_map, preset_map):
     view = open_map(preset_map, name="desk.html", width=DESKTOP[0], height=DESKTOP[1])
     states = view.js("Array.from(document.querySelectorAll('.bk-fold .bk-toggle'), "
@@ -287,6 +292,18 @@ def test_desktop_panels_open_and_inset_shown(open_map, preset_map):
     assert view.js("getComputedStyle(document.getElementById('bk-inset')).display") != "none"
 
 
+@browser_test
+def test_landscape_phone_folds_too(open_map, preset_map):
+    """A short screen (844x390, a phone on its side) folds the panels like a narrow one."""
+    view = open_map(preset_map, name="landscape.html", width=844, height=390)
+    assert view.js("Array.from(document.querySelectorAll('.bk-fold .bk-toggle'), "
+                   "b => b.getAttribute('aria-expanded'))") == ["false"] * 3
+    m = view.js(MEASURE)
+    assert check_anchors_clear(m) >= 5
+    check_labels(m)
+
+
+@browser_test
 def test_resize_refits_to_the_panels(open_map, preset_map):
     """From desktop to phone width: the panels fold and the view refits around them."""
     view = open_map(preset_map, name="resize.html", width=DESKTOP[0], height=DESKTOP[1])
@@ -301,6 +318,7 @@ def test_resize_refits_to_the_panels(open_map, preset_map):
     check_labels(m)
 
 
+@browser_test
 def test_hidden_labels_are_counted_without_a_legend(open_map):
     spec = crowded_spec().replace(legend=False)
     view = open_map(brief_map(spec), name="nolegend.html", width=900, height=600)
@@ -308,3 +326,24 @@ def test_hidden_labels_are_counted_without_a_legend(open_map):
     states = check_labels(m)
     assert states.get("hidden", 0) > 0
     assert view.js("document.getElementById('bk-labelbox').hidden") is False
+
+
+@pytest.mark.parametrize("show_legend", [True, False])
+def test_fold_buttons_and_label_note_markup(show_legend):
+    """Each foldable panel has a real button naming the body it folds; no inline handlers."""
+    page = brief_map(crowded_spec().replace(legend=show_legend)).to_html()
+    body = page[page.index("<body>"):]
+    panels = ["bk-title", "bk-legend", "bk-sources"] if show_legend else ["bk-title",
+                                                                          "bk-sources"]
+    for pid in panels:
+        button = re.search(rf'<div id="{pid}" class="bk-box [^"]*bk-fold">.*?<button ([^>]*)>',
+                           body).group(1)
+        assert 'type="button"' in button and 'aria-expanded="true"' in button
+        assert f'aria-controls="{pid}-body"' in button
+        assert f'<div id="{pid}-body" class="bk-fold-body">' in body
+    assert 'aria-label="Title, subtitle and notes"' in body
+    assert not re.search(r"<[^>]+\son[a-z]+=", body)  # the policy forbids inline handlers
+    # the label note and callout list are empty until the page script fills them (as text)
+    assert '<div id="bk-labelnote" class="bk-labelnote" role="status" hidden></div>' in body
+    assert ('id="bk-labelbox"' in body) is not show_legend
+    assert body.count('id="bk-callouts"') == 1

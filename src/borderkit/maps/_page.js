@@ -599,7 +599,7 @@
   // ------------------------------------------------------------------ layout
   // Panels are measured from the DOM: the view fits the data into the space they leave,
   // popups pan clear of them, and below 700 px wide the title, legend and sources fold.
-  var NARROW = "(max-width: 699px)";
+  var NARROW = "(max-width: 699px), (max-height: 499px)";
 
   // container-pixel boxes [left, top, right, bottom] of the panels and controls shown
   function panelRects(map) {
