@@ -174,41 +174,46 @@ def _round(geom: Any) -> Any:
     return shapely.transform(snapped, lambda xy: np.round(xy, DECIMALS))
 
 
-def _repair_one(code: str, geoms: list[Any], box: Any, report: _Report) -> Any:
+def _repair_one(code: str, geoms: list[Any], box: tuple[float, ...], report: _Report) -> Any:
+    """One country: its features clipped to *box* first (fast, and tolerant of invalid
+    rings), then repaired with ``make_valid`` where the clipped part is invalid (repairing a
+    whole continent first took minutes), merged, snapped to the grid."""
     if len(geoms) > 1:
         report.repair(code, f"{len(geoms)} features with this code merged into one")
-    fixed = []
+    w, s, e, n = box
+    fixed, clipped = [], False
     for geom in geoms:
         if geom is None or geom.is_empty:
             continue
-        if not geom.is_valid:
+        gw, gs, ge, gn = geom.bounds
+        if gw < w or gs < s or ge > e or gn > n:
+            geom, clipped = shapely.clip_by_rect(geom, w, s, e, n), True
+        if not geom.is_empty and not geom.is_valid:
             reason = shapely.is_valid_reason(geom)
             geom = shapely.make_valid(geom)
             report.repair(code, f"invalid geometry ({reason}) repaired with make_valid")
         fixed.append(geom)
+    if clipped:
+        report.repair(code, "clipped to the pack's box plus margin")
     merged = shapely.union_all(fixed) if len(fixed) > 1 else (fixed[0] if fixed else None)
     if merged is None:
         return shapely.Polygon()
     merged, dropped = _polygonal(merged)
     if dropped:
         report.repair(code, f"{dropped} line or point part(s) without area dropped after repair")
-    if not box.contains(merged):
-        merged, _ = _polygonal(merged.intersection(box))
-        report.repair(code, "clipped to the pack's box plus margin")
     rounded, _ = _polygonal(_round(merged))
     return rounded
 
 
 def _countries(raw: gpd.GeoDataFrame, col: str, box: tuple[float, ...], src: Source,
                report: _Report) -> gpd.GeoDataFrame:
-    clip = shapely.box(*box)
     codes = raw[col].astype("string").str.strip().str.upper()
     if codes.isna().any() or codes.eq("").any():
         bad = int((codes.isna() | codes.eq("")).sum())
         report.dropped.append(f"{bad} feature(s) without a country code in column {col}")
     rows = []
     for code in sorted(c for c in codes.dropna().unique() if c):
-        geom = _repair_one(code, list(raw.geometry[codes.eq(code).fillna(False)]), clip, report)
+        geom = _repair_one(code, list(raw.geometry[codes.eq(code).fillna(False)]), box, report)
         if geom.is_empty:
             report.dropped.append(f"{code}: no area left inside the box")
             continue
@@ -343,7 +348,8 @@ def build(name: str, *, bbox: Any = None, countries: Any = None, out: Any = None
         src, col = _box_andfind_source(args, Path(tmp), progress)
         say(progress, f"reading the countries in lon {args['extent'][0]:g}..{args['extent'][2]:g}"
                        f", lat {args['extent'][1]:g}..{args['extent'][3]:g} from "
-                       f"{src.file.name} (about a minute for the 10m package)")
+                       f"{src.file.name}" + (" (a minute or two: GDAL parses the whole file)"
+                                             if src.package else ""))
         raw = _read(src, col, bbox=tuple(args["extent"]))
     say(progress, f"repairing and clipping {len(raw)} feature(s)")
     countries_ = _countries(raw, col, args["extent"], src, report)
