@@ -334,6 +334,8 @@ def test_pack_for_picks_the_latest_covering_pack(source: Path, tmp_path: Path):
     assert packs.pack_for((70, 37, 72, 38)).name == "tajikistan"
     assert packs.pack_for((100, 0, 101, 1)) is None
     assert packs.pack_for(shapely.box(1, 1, 1.2, 1.2)).path == small.resolve()
+    assert packs.pack_for(shapely.Point(1, 1)).path == small.resolve()  # a point's box
+    assert packs.pack_for((74.5, 38.5, 74.5, 38.5)).name == "tajikistan"
     with pytest.raises(DataError, match="four numbers"):
         packs.pack_for((1, 2, 3))
 

@@ -98,7 +98,13 @@ def read_member(path: Path, member: str, size: int) -> bytes:
     return data
 
 
-def check_bbox(bbox: Any, what: str) -> tuple[float, float, float, float]:
+def check_bbox(bbox: Any, what: str, *,
+               point_ok: bool = False) -> tuple[float, float, float, float]:
+    """``(west, south, east, north)`` as floats, or a DataError naming *what*.
+
+    *bbox* may also be anything with ``total_bounds`` (a frame) or ``bounds`` (a
+    geometry). With *point_ok* a box of no width or height (a point's) is accepted.
+    """
     if hasattr(bbox, "total_bounds"):
         bbox = bbox.total_bounds
     elif hasattr(bbox, "bounds") and not isinstance(bbox, Sequence):
@@ -110,7 +116,8 @@ def check_bbox(bbox: Any, what: str) -> tuple[float, float, float, float]:
                         f"got {bbox!r}") from err
     if not all(math.isfinite(v) for v in (w, s, e, n)):
         raise DataError(f"{what} {bbox!r} has a NaN or infinite value")
-    if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
+    ok = (-180 <= w <= e <= 180 and -90 <= s <= n <= 90) and (point_ok or (w < e and s < n))
+    if not ok:
         raise DataError(f"{what} {(w, s, e, n)!r} is not a box west < east in -180..180, south < "
                         "north in -90..90 (a box across the antimeridian is not supported; "
                         "split it in two)")

@@ -149,7 +149,7 @@ class Pack:
         -------
         bool
         """
-        w, s, e, n = check_bbox(bbox, "bbox")
+        w, s, e, n = check_bbox(bbox, "bbox", point_ok=True)
         pw, ps, pe, pn = self.bbox
         eps = 1e-9
         return pw - eps <= w and ps - eps <= s and e <= pe + eps and n <= pn + eps
@@ -425,7 +425,7 @@ def pack_for(bbox: Any, /) -> Pack | None:
     DataError
         If *bbox* is not a box in degrees.
     """
-    box = check_bbox(bbox, "bbox")
+    box = check_bbox(bbox, "bbox", point_ok=True)
     for pack in active_packs():
         if pack.contains(box):
             return pack
