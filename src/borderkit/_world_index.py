@@ -48,14 +48,16 @@ KAPPA_MAX = A / (B * B)
 FANOUT = 8
 TOP_GROUPS = 64
 # points per batch, and the most (point, group) pairs held at once
-BATCH = 50_000
+BATCH = 20_000
 MAX_PAIRS = 3_000_000
 # neighbouring points (in Morton order) that walk the coarse levels together, and the
 # fine levels each point walks on its own
-CELL = 32
+CELL = 16
 POINT_LEVELS = 2
 # above this many candidate segments per point, prune them with exact vertex distances
 PRUNE_PAIRS_PER_POINT = 4
+# beyond this lower bound (m) the angle bound is also computed (the chord's is weak)
+FAR_M = 1_000_000.0
 # metres added to every comparison (float rounding of 3-D coordinates is ~1e-8 m)
 SLACK_M = 1e-4
 
@@ -272,26 +274,39 @@ class GlobeIndex:
                     sink(ip, grp)
                 continue
             level = self.levels[k]
-            self._tighten(q, ip, level.first[grp], upper)
-            lower = np.maximum(
-                _gap(q.e, ip, level.ce, grp) - level.re[grp] - _at(q.re, ip),
-                _angle_bound(_gap(q.u, ip, level.cu, grp) - level.ru[grp] - _at(q.ru, ip)),
-            )
+            lower = _gap(q.e, ip, level.ce, grp) - level.re[grp] - _at(q.re, ip)
+            far = np.flatnonzero(lower > FAR_M)
+            if len(far):  # the chord bound is weak for far groups: the angle one helps
+                lower[far] = np.maximum(lower[far], _angle_bound(
+                    _gap(q.u, ip[far], level.cu, grp[far]) - level.ru[grp[far]]
+                    - _at(q.ru, ip[far])))
+            # the pair whose group's sphere reaches least far: its first vertex is near
+            self._tighten(q, ip, lower + 2.0 * level.re[grp], level.first[grp], upper)
             keep = lower <= upper[ip] + SLACK_M
             ip, grp = np.repeat(ip[keep], FANOUT), grp[keep]
             grp = (grp[:, None] * FANOUT + np.arange(FANOUT)[None, :]).ravel()
             valid = grp * (level.size // FANOUT) < self.m
             stack.extend((a, b, k + 1) for a, b in _split(ip[valid], grp[valid]))
 
-    def _tighten(self, q: _Queries, ip: np.ndarray, js: np.ndarray, upper: np.ndarray) -> None:
-        """Lower *upper* with the exact distance to each query's 3-D nearest start vertex."""
-        dv = _gap(q.e, ip, self.a3, js)
+    def _tighten(
+        self, q: _Queries, ip: np.ndarray, score: np.ndarray, js: np.ndarray, upper: np.ndarray,
+        end: np.ndarray | None = None,
+    ) -> None:
+        """Lower *upper* to the exact distance to a vertex of each query's best pair.
+
+        The best pair has the smallest *score*; its vertex is the start of
+        segment *js* (the end where *end* is true).
+        """
         starts = run_starts(ip)
-        least = np.minimum.reduceat(dv, starts)
-        hit = np.flatnonzero(dv == np.repeat(least, np.diff(np.r_[starts, len(ip)])))
-        who, first = np.unique(ip[hit], return_index=True)
-        j = js[hit[first]]
-        _, _, d = GEOD.inv(q.lon[who], q.lat[who], self.alon[j], self.alat[j])
+        least = np.minimum.reduceat(score, starts)
+        hit = np.flatnonzero(score == np.repeat(least, np.diff(np.r_[starts, len(ip)])))
+        pick = hit[run_starts(ip[hit])]
+        who, j = ip[pick], js[pick]
+        vlon, vlat = self.alon[j], self.alat[j]
+        if end is not None:
+            vlon = np.where(end[pick], self.blon[j], vlon)
+            vlat = np.where(end[pick], self.blat[j], vlat)
+        _, _, d = GEOD.inv(q.lon[who], q.lat[who], vlon, vlat)
         upper[who] = np.minimum(upper[who], np.asarray(d) + _at(q.rg, who))
 
     def _leaves(
@@ -299,10 +314,13 @@ class GlobeIndex:
         out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     ) -> None:
         """Exact distances of the points of *ip* to their candidate segments *js*."""
-        self._tighten(pts, ip, js, upper)
         t, gap = _chord_foot(pts.e, ip, self.a3, self.b3, js)
-        _, gap_u = _chord_foot(pts.u, ip, self.ua, self.ub, js)
-        lower = np.maximum(gap - self.h3[js], _angle_bound(gap_u - self.sag_u[js]))
+        lower = gap - self.h3[js]
+        far = np.flatnonzero(lower > FAR_M)
+        if len(far):
+            _, gap_u = _chord_foot(pts.u, ip[far], self.ua, self.ub, js[far])
+            lower[far] = np.maximum(lower[far], _angle_bound(gap_u - self.sag_u[js[far]]))
+        self._tighten(pts, ip, lower, js, upper, end=t > 0.5)
         keep = lower <= upper[ip] + SLACK_M
         ip, js, t = ip[keep], js[keep], t[keep]
         lon, lat = pts.lon, pts.lat
