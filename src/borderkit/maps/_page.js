@@ -176,6 +176,7 @@
           prio: lab[3],
           r: s.geom === "point" ? s.radius + 3 : 0,
           cls: "bk-label bk-label-" + m.kind,
+          sizes: {},
           order: map._bk.order++,
           node: null,
         });
@@ -187,13 +188,34 @@
   // A label further than LEADER px from its anchor is joined to it by a leader line.
   var LEADER = 20;
 
-  function overlaps(a, list) {
-    for (var i = 0; i < list.length; i++) {
-      var b = list[i];
-      if (a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]) return true;
+  // boxes [x0, y0, x1, y1, tag] in a grid of 64 px cells, so a look-up checks only its
+  // neighbours (a thousand labels would otherwise compare every box with every other)
+  function Grid() {
+    this.cells = {};
+  }
+  Grid.prototype.add = function (b) {
+    for (var i = Math.floor(b[0] / 64); i <= Math.floor(b[2] / 64); i++) {
+      for (var j = Math.floor(b[1] / 64); j <= Math.floor(b[3] / 64); j++) {
+        var k = i + "," + j;
+        (this.cells[k] || (this.cells[k] = [])).push(b);
+      }
+    }
+  };
+  // whether box a overlaps a box of the grid (whose tag differs from skip, if given)
+  Grid.prototype.hits = function (a, skip) {
+    for (var i = Math.floor(a[0] / 64); i <= Math.floor(a[2] / 64); i++) {
+      for (var j = Math.floor(a[1] / 64); j <= Math.floor(a[3] / 64); j++) {
+        var list = this.cells[i + "," + j];
+        if (!list) continue;
+        for (var n = 0; n < list.length; n++) {
+          var b = list[n];
+          if (a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3] &&
+              (skip === undefined || b[4] !== skip)) return true;
+        }
+      }
     }
     return false;
-  }
+  };
 
   // pixels from point p to the nearest point of box (0 inside it)
   function gap(box, p) {
@@ -300,10 +322,7 @@
     var n = Math.ceil(Math.sqrt((x - p.x) * (x - p.x) + (y - p.y) * (y - p.y)) / 4);
     for (var k = 1; k < n; k++) {
       var px = p.x + ((x - p.x) * k) / n, py = p.y + ((y - p.y) * k) / n;
-      for (var i = 0; i < placed.length; i++) {
-        var b = placed[i];
-        if (px > b[0] && px < b[2] && py > b[1] && py < b[3]) return true;
-      }
+      if (placed.hits([px - 0.5, py - 0.5, px + 0.5, py + 0.5])) return true;
     }
     return false;
   }
@@ -314,18 +333,39 @@
     var n = Math.ceil(Math.sqrt((x - p.x) * (x - p.x) + (y - p.y) * (y - p.y)) / 4);
     for (var k = 1; k < n; k++) {
       var px = p.x + ((x - p.x) * k) / n, py = p.y + ((y - p.y) * k) / n;
-      ctx.obstacles.push([px - 1.5, py - 1.5, px + 1.5, py + 1.5]);
+      ctx.obstacles.add([px - 1.5, py - 1.5, px + 1.5, py + 1.5]);
     }
   }
 
-  function setText(lab, text, cls, remeasure) {
-    if (remeasure || lab.node.textContent !== text || lab.node.className !== cls) {
+  // set a label's text and class; its size is measured once per text (reading a size
+  // makes the browser lay the page out, which a thousand labels must not do one by one)
+  function setText(lab, text, cls, measure) {
+    if (lab.node.textContent !== text || lab.node.className !== cls) {
       lab.node.textContent = text;
       lab.node.className = cls;
-      lab.node.style.display = "";  // a hidden node measures 0 x 0
+    }
+    var size = lab.sizes[cls + "|" + text];
+    if (size) {
+      lab.w = size[0];
+      lab.h = size[1];
+    } else if (measure !== false) {
+      measureLabels([lab]);
+    }
+  }
+
+  // show or hide a label and say why (data-bk-state), touching the DOM only on a change
+  function show(node, on, state) {
+    if (node.style.display !== (on ? "" : "none")) node.style.display = on ? "" : "none";
+    if (node.getAttribute("data-bk-state") !== state) node.setAttribute("data-bk-state", state);
+  }
+
+  function measureLabels(labs) {
+    labs.forEach(function (lab) { lab.node.style.display = ""; });  // hidden ones measure 0
+    labs.forEach(function (lab) {
       lab.w = lab.node.offsetWidth;
       lab.h = lab.node.offsetHeight;
-    }
+      lab.sizes[lab.node.className + "|" + lab.node.textContent] = [lab.w, lab.h];
+    });
   }
 
   // the first free spot among offsets, in two passes: off the distance lines, then anywhere
@@ -336,8 +376,8 @@
         var box = [x, y, x + lab.w, y + lab.h];
         var v = ctx.view;
         if (box[0] < v[0] || box[1] < v[1] || box[2] > v[2] || box[3] > v[3]) continue;
-        if (overlaps(box, ctx.placed) || overlaps(box, ctx.obstacles)) continue;
-        if (pass === 0 && lab.r > 0 && ctx.onLine(box, lab)) continue;
+        if (ctx.placed.hits(box) || ctx.obstacles.hits(box)) continue;
+        if (pass === 0 && lab.r > 0 && ctx.lines.hits(box, lab.layer)) continue;
         if (gap(box, lab.pt) > LEADER && crosses(lab.pt, box, ctx.placed)) continue;
         return box;
       }
@@ -401,25 +441,17 @@
     var labelPane = map.getPane("bk-labels");
     var size = map.getSize();
     var origin = map.containerPointToLayerPoint([0, 0]);
-    var lines = guideBoxes(map);
     var ctx = {
       view: [origin.x, origin.y, origin.x + size.x, origin.y + size.y],
-      placed: [], obstacles: panelBoxes(map), callouts: [],
-      onLine: function (box, lab) {
-        for (var i = 0; i < lines.length; i++) {
-          var b = lines[i];
-          if (b[4] !== lab.layer && box[0] < b[2] && b[0] < box[2] && box[1] < b[3] &&
-              b[1] < box[3]) return true;
-        }
-        return false;
-      },
+      placed: new Grid(), obstacles: new Grid(), lines: new Grid(), callouts: [],
     };
+    panelBoxes(map).forEach(function (b) { ctx.obstacles.add(b); });
+    guideBoxes(map).forEach(function (b) { ctx.lines.add(b); });
     var report = { hidden: [], offscreen: 0, leader: [], callout: [] };
     var todo = st.labels.filter(function (lab) {
       var on = map.hasLayer(lab.layer);
       if (!on && lab.node) {
-        lab.node.style.display = "none";
-        lab.node.setAttribute("data-bk-state", "layer-off");
+        show(lab.node, false, "layer-off");
       }
       return on;
     });
@@ -427,7 +459,7 @@
       lab.pt = map.latLngToLayerPoint(lab.at);
       if (lab.r > 0) {
         var q = lab.r - 2;
-        ctx.obstacles.push([lab.pt.x - q, lab.pt.y - q, lab.pt.x + q, lab.pt.y + q]);
+        ctx.obstacles.add([lab.pt.x - q, lab.pt.y - q, lab.pt.x + q, lab.pt.y + q]);
       }
     });
     // a label clears the largest marker drawn at its point (an event's disc under a place)
@@ -445,17 +477,21 @@
     var v = ctx.view;
     // labels wrap narrower on a phone: measure them again when the layout switches
     var narrow = document.documentElement.classList.contains("bk-narrow");
-    var remeasure = st.narrow !== narrow;
+    if (st.narrow !== narrow) st.labels.forEach(function (lab) { lab.sizes = {}; });
     st.narrow = narrow;
+    // all writes first, then all reads: one layout for every label measured
     todo.forEach(function (lab) {
       if (!lab.node) {
         lab.node = el("div", lab.cls);
         labelPane.appendChild(lab.node);
       }
-      setText(lab, lab.text, lab.cls, remeasure);
-      lab.node.setAttribute("data-bk-key", lab.key ? "1" : "0");
-      var a = map.layerPointToContainerPoint(lab.pt);
-      lab.node.setAttribute("data-bk-anchor", a.x.toFixed(1) + "," + a.y.toFixed(1));
+      setText(lab, lab.text, lab.cls, false);
+    });
+    measureLabels(todo.filter(function (lab) { return !lab.sizes[lab.cls + "|" + lab.text]; }));
+    todo.forEach(function (lab) {
+      if (lab.node.getAttribute("data-bk-key") !== (lab.key ? "1" : "0")) {
+        lab.node.setAttribute("data-bk-key", lab.key ? "1" : "0");
+      }
       var inView = lab.pt.x >= v[0] && lab.pt.x <= v[2] && lab.pt.y >= v[1] && lab.pt.y <= v[3];
       var got = null;
       if (!inView) {
@@ -468,19 +504,17 @@
         else report.hidden.push(lab.text);
       }
       if (got) {
-        ctx.placed.push(got.box);
+        ctx.placed.add(got.box);
         L.DomUtil.setPosition(lab.node, L.point(got.box[0], got.box[1]));
-        lab.node.style.display = "";
+        show(lab.node, true, got.state);
         if (got.state === "leader" || got.leader) {
           leaderLine(svg, origin, lab, got.box);
           keepOffLeader(ctx, lab.pt, got.box);
         }
         if (got.state === "leader") report.leader.push(lab.text);
         if (got.state === "callout") report.callout.push([got.number, lab.text]);
-        lab.node.setAttribute("data-bk-state", got.state);
       } else {
-        lab.node.style.display = "none";
-        lab.node.setAttribute("data-bk-state", inView ? "hidden" : "offscreen");
+        show(lab.node, false, inView ? "hidden" : "offscreen");
       }
     });
     st.report = report;
