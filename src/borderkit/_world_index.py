@@ -110,7 +110,7 @@ def _xyz(v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return v[:, 0].copy(), v[:, 1].copy(), v[:, 2].copy()
 
 
-def _gap(p: tuple, ip: np.ndarray, c: tuple, ic: np.ndarray) -> np.ndarray:
+def _gap(p: tuple, ip: np.ndarray | slice, c: tuple, ic: np.ndarray) -> np.ndarray:
     """3-D distances between p[ip] and c[ic] (each a tuple of x, y, z arrays)."""
     dx = p[0][ip] - c[0][ic]
     dy = p[1][ip] - c[1][ic]
