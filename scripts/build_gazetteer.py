@@ -56,7 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from borderkit._atomic import write_bytes, write_text  # noqa: E402
-from borderkit._gazetteer import fold_lines  # noqa: E402
+from borderkit._bulkfold import fold_lines  # noqa: E402
 from borderkit._names import _fold  # noqa: E402
 
 LOG = logging.getLogger("build_gazetteer")
@@ -157,7 +157,7 @@ def alt_names(name: str, alts: list[str], scripts, counts: dict[str, int]) -> li
             counts["semicolon_replaced"] += 1
             text = text.replace(";", ",")
         if not text:
-            counts["empty"] += 1
+            counts["empty_entry"] += 1  # a place without alternative names has one ""
             continue
         if text.casefold() in seen:
             counts["duplicate"] += 1
@@ -201,7 +201,7 @@ def read_source(wheel: Path) -> tuple[list[dict], dict, dict]:
 def build_table(rows, countries, states, *, scripts=SCRIPTS, min_pop=0) -> dict:
     """Columns (numpy arrays and lists of str) of the kept places, and what was dropped."""
     counts = dict.fromkeys(
-        ["semicolon_replaced", "empty", "duplicate", "airport_code", "url", "postcode",
+        ["semicolon_replaced", "empty_entry", "duplicate", "airport_code", "url", "postcode",
          "other_script", "kept"], 0)
     rows = [r for r in rows if int(r["population"] or 0) >= min_pop]
     iso3 = {iso2: c["iso3"] for iso2, c in countries.items()}
@@ -373,7 +373,9 @@ def manifest(path: Path, table: dict, checked: int, wheel: Path, choices: list[d
             "alt_name_rules": "whitespace normalised; duplicates dropped exactly and "
                               "case-insensitively; dropped: 3-4 capital letters (IATA/ICAO "
                               "codes), URLs, postcode-like (as many digits as letters), "
-                              "names with letters of other scripts; ';' inside a name becomes ','",
+                              "names with letters of other scripts; ';' inside a name becomes ','; "
+                              "'empty_entry' counts the one empty entry of a place without "
+                              "alternative names",
             "ascii_name": "not stored: derived at run time by NFKD with combining marks "
                           "dropped, where that is ASCII (GeoNames' asciiname is not in the "
                           "package; it folds like the name, so it adds no lookup key)",

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from borderkit import _gazetteer as gz
+from borderkit._bulkfold import fold_lines
 from borderkit._names import _fold
 from borderkit.errors import DataError, DatasetNotFoundError
 
@@ -145,11 +146,12 @@ def test_gazetteer_returns_a_copy():
 
 def test_bulk_folding_equals_fold():
     store = gz._read()
-    names = store.texts["names"] + store.texts["alt_names"]
+    names = store.texts["names"] + store.alt_bytes.decode("utf-8").split("\n")
     sample = random.Random(13).sample(names, 20_000)
     tricky = ["Gorno–Badakhshan", " a \t b ", "K'a-shih", "Straße", "ﬁ", "É—é", "__", "",
               "x\u00a0\u00a0y", "a\u2028b", "Qaşqar", "قەشقەر", "喀什市", "Мурғоб", "a/b_c"]
-    assert gz.fold_lines(sample + tricky) == [_fold(n) for n in sample + tricky]
+    assert fold_lines(sample + tricky) == [_fold(n) for n in sample + tricky]
+    assert fold_lines([]) == [] and fold_lines(["abc"]) == ["abc"]
 
 
 def test_tampered_file_is_a_typed_error(tmp_path, monkeypatch):
@@ -180,6 +182,7 @@ def test_import_does_not_load_the_gazetteer():
         "assert g._STORE is None\n"
         "g.lookup('Leh')\n"
         "assert g._STORE is not None and g._STORE.index is not None\n"
+        "assert g._STORE.buckets is None, 'close() buckets are built only on a miss'\n"
         "print('ok')\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -192,6 +195,7 @@ def test_store_arrays_are_consistent():
     store = gz._read()
     a = store.arrays
     assert a["lon_e5"].dtype == np.int32 and len(a["lon_e5"]) == len(store)
-    assert int(store.alt_ptr[-1]) == len(store.texts["alt_names"])
+    assert int(store.alt_ptr[-1]) == len(store.alt_start) - 1
+    assert store.alt_names(int(np.flatnonzero(store.arrays["alt_count"] == 0)[0])) == ""
     assert max(a["country"]) < len(store.texts["countries_iso2"])
     assert max(a["timezone"]) < len(store.texts["timezones"])

@@ -25,10 +25,8 @@ import hashlib
 import io
 import json
 import logging
-import re
 import threading
 import unicodedata
-from collections import Counter
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -37,7 +35,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 
-from ._names import _DASHES, _PUNCT, SUGGEST_MIN_RATIO, _fold
+from ._bulkfold import fold_all
+from ._names import SUGGEST_MIN_RATIO, _fold
 from .errors import DataError, DatasetNotFoundError
 
 __all__ = ["lookup", "close", "gazetteer", "COLUMNS"]
@@ -56,7 +55,7 @@ NOTE = ("GeoNames populated place: the point is the settlement's centre, not a b
         "precision_m by population class")
 NOTE_MINUTES = "; the source rounded this coordinate to whole arc-minutes"
 NOTE_NO_POP = "; population unknown in the source"
-_TEXTS = ("names", "alt_names", "countries_iso2", "countries_iso3",
+_TEXTS = ("names", "countries_iso2", "countries_iso3",
           "admin1_codes", "admin1_names", "timezones")
 
 
@@ -106,10 +105,21 @@ class _Store:
         self.texts = {k: _lines(arrays[k]) for k in _TEXTS}
         counts = arrays["alt_count"].astype(np.int64)
         self.alt_ptr = np.concatenate([[0], np.cumsum(counts)])
-        self.index: dict[str, int] | None = None
-        self.groups: list[list[int]] = []
+        # the alternative names stay one UTF-8 blob (866,575 names): line i is
+        # alt_bytes[alt_start[i]:alt_start[i + 1] - 1]
+        self.alt_bytes = arrays["alt_names"].tobytes()
+        self.alt_start = _line_starts(arrays["alt_names"])
+        self.index: tuple[np.ndarray, np.ndarray] | None = None
         self.buckets: dict[str, list[str]] | None = None
         self.tables = self._tables()
+
+    def alt_names(self, row: int) -> str:
+        """The alternative names of *row*, '; '-joined."""
+        first, last = int(self.alt_ptr[row]), int(self.alt_ptr[row + 1])
+        if first == last:
+            return ""
+        chunk = self.alt_bytes[self.alt_start[first]:self.alt_start[last] - 1]
+        return chunk.decode("utf-8").replace("\n", "; ")
 
     def _tables(self) -> dict[str, Any]:
         """Code tables as object arrays (indexed by the row arrays) and the provenance."""
@@ -132,6 +142,13 @@ class _Store:
 
     def __len__(self) -> int:
         return len(self.arrays["geonameid"])
+
+
+def _line_starts(array: np.ndarray) -> np.ndarray:
+    """Byte offset of each line of newline-joined UTF-8 *array*, and one past the end + 1."""
+    if len(array) == 0:
+        return np.zeros(1, dtype=np.int64)
+    return np.concatenate([[0], np.flatnonzero(array == 10) + 1, [len(array) + 1]])
 
 
 def _lines(array: np.ndarray) -> list[str]:
@@ -173,7 +190,7 @@ def _read() -> _Store:
         except (OSError, ValueError, KeyError, UnicodeDecodeError) as err:
             raise DataError(f"world gazetteer: cannot decode {str(path)!r}: {err!r}") from err
         sizes = {len(store.texts["names"]), len(store.arrays["lon_e5"]), len(store)}
-        if len(store.texts["alt_names"]) != store.alt_ptr[-1] or len(sizes) != 1:
+        if len(store.alt_start) - 1 != store.alt_ptr[-1] or len(sizes) != 1:
             raise DataError(f"world gazetteer: {str(path)!r} is inconsistent (arrays of "
                             "different lengths); reinstall borderkit")
         if len(store) != int(res.get("feature_count", -1)):
@@ -186,124 +203,57 @@ def _read() -> _Store:
         return store
 
 
-# --------------------------------------------------------------------------- folding in bulk
-
-_SPACES_IN_LINE = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
-_LINE_EDGES = re.compile(r" \n ?|\n ")
+# --------------------------------------------------------------------------- the name index
 
 
-def _ascii_table() -> tuple[bytes, bytes]:
-    """``bytes.translate`` arguments doing ``_fold`` on ASCII (newline kept as separator)."""
-    table, delete = bytearray(range(256)), bytearray()
-    for code in range(128):
-        ch = chr(code)
-        if ch == "\n":
-            continue
-        if _DASHES.fullmatch(ch) or ch.isspace():
-            table[code] = ord(" ")
-        elif _PUNCT.fullmatch(ch):
-            delete.append(code)
-        else:
-            table[code] = ord(ch.lower())
-    return bytes(table), bytes(delete)
+CHUNK_LINES = 1 << 17  # names folded at a time: bounds the memory of the first lookup
 
 
-_ASCII_TABLE, _ASCII_DELETE = _ascii_table()
+def _folded_chunks(store: _Store):
+    """(folded names, their rows) for all names then all alternative names, in chunks."""
+    a = store.arrays
+    n = len(store)
+    alt_rows = np.repeat(np.arange(n), a["alt_count"].astype(np.int64))
+    owners = np.concatenate([np.arange(n), alt_rows])
+    data = a["names"].tobytes() + b"\n" + store.alt_bytes
+    starts = np.concatenate([[0], np.flatnonzero(np.frombuffer(data, np.uint8) == 10) + 1,
+                             [len(data) + 1]])
+    for first in range(0, len(owners), CHUNK_LINES):
+        last = min(first + CHUNK_LINES, len(owners))
+        yield fold_all(data[int(starts[first]):int(starts[last]) - 1]), owners[first:last]
 
 
-def _fold_bytes(data: bytes) -> list[str]:
-    """``_fold`` of every line of UTF-8 *data*, right for the lines that are pure ASCII.
-
-    One ``bytes.translate`` (case, dashes, punctuation), then spaces. Bytes >= 128
-    are left alone, so the other lines stay valid UTF-8 (and are redone by the caller).
-    """
-    data = data.translate(_ASCII_TABLE, _ASCII_DELETE)
-    while b"  " in data:
-        data = data.replace(b"  ", b" ")
-    data = data.replace(b" \n", b"\n").replace(b"\n ", b"\n").strip(b" ")
-    return data.decode("utf-8").split("\n")
-
-
-def _fold_unicode(names: list[str]) -> list[str]:
-    """``_fold`` of each name, on one newline-joined string (any script)."""
-    text = unicodedata.normalize("NFKD", "\n".join(names))
-    marks = "".join(ch for ch in set(text) if unicodedata.combining(ch))
-    if marks:
-        text = re.sub(f"[{re.escape(marks)}]+", "", text)
-    text = _PUNCT.sub("", _DASHES.sub(" ", text.casefold()))
-    text = _LINE_EDGES.sub("\n", _SPACES_IN_LINE.sub(" ", text)).strip(" ")
-    return text.split("\n")
-
-
-def _fold_all(data: bytes, names: list[str]) -> list[str]:
-    """``[_fold(n) for n in names]`` where *data* is ``"\\n".join(names)`` in UTF-8."""
-    raw = np.append(np.frombuffer(data, dtype=np.uint8), np.uint8(10))
-    starts = np.concatenate([[0], np.flatnonzero(raw[:-1] == 10) + 1])
-    wide = np.flatnonzero(np.maximum.reduceat(raw, starts) >= 128).tolist()
-    folded = _fold_bytes(data)
-    for pos, key in zip(wide, _fold_unicode([names[i] for i in wide]), strict=True):
-        folded[pos] = key
-    return folded
-
-
-def fold_lines(names: list[str]) -> list[str]:
-    """``[_fold(n) for n in names]``, computed on joined strings (names hold no newline).
-
-    The same steps as :func:`borderkit._names._fold` (NFKD, combining marks dropped,
-    casefold, dashes to spaces, punctuation dropped, spaces collapsed and stripped),
-    as a few C-level passes over all names: one ``bytes.translate`` for the ASCII
-    names (for them NFKD and the marks are no-ops), regular expressions for the rest.
-    ``scripts/build_gazetteer.py`` checks the equality on every shipped name.
-
-    Examples
-    --------
-    >>> fold_lines(["Gorno–Badakhshan", "  Khorugh ", "Qaşqar", "K'a-shih", ""])
-    ['gorno badakhshan', 'khorugh', 'qasqar', 'ka shih', '']
-    """
-    return _fold_all("\n".join(names).encode("utf-8"), names)
-
-
-def _index(store: _Store) -> dict[str, int]:
-    """Folded name -> row (>= 0), or -(group + 1) for a name of several rows.
+def _index(store: _Store) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted 64-bit hashes of the folded names, and the row of each.
 
     The keys are the folded names and alternative names (the ASCII name folds like
-    the name). Names of one row only, most of them, are one dict entry.
+    the name). Hashes (Python's ``hash``, 64-bit SipHash: a false match among
+    ~866,000 keys has probability ~1e-13) take 16 bytes a name, where a dict of
+    the key strings took ~300 MB more at peak.
     """
     with _lock:
         if store.index is not None:
             return store.index
-        a, texts = store.arrays, store.texts
-        n = len(store)
-        owners = np.concatenate([
-            np.arange(n), np.repeat(np.arange(n), a["alt_count"].astype(np.int64))]).tolist()
-        data = a["names"].tobytes() + b"\n" + a["alt_names"].tobytes()
-        keys = _fold_all(data, texts["names"] + texts["alt_names"])
-        counts = Counter(keys)
-        index = {k: r for k, r in zip(keys, owners, strict=True) if counts[k] == 1}
-        shared: dict[str, list[int]] = {}
-        for key, row in zip(keys, owners, strict=True):
-            if counts[key] > 1:
-                rows = shared.setdefault(key, [])
-                if row not in rows:
-                    rows.append(row)
-        groups: list[list[int]] = []
-        for key, rows in shared.items():
-            if len(rows) == 1:
-                index[key] = rows[0]
-            else:
-                groups.append(rows)
-                index[key] = -len(groups)
-        index.pop("", None)
-        store.groups = groups
-        store.index = index
-        return index
+        hashes, rows = [], []
+        for keys, owners in _folded_chunks(store):
+            h = np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys))
+            keep = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys)) > 0
+            hashes.append(h[keep])
+            rows.append(owners[keep])
+        all_hashes = np.concatenate(hashes)
+        order = np.argsort(all_hashes, kind="stable")
+        store.index = (all_hashes[order], np.concatenate(rows)[order].astype(np.int32))
+        return store.index
 
 
 def _rows(store: _Store, key: str) -> list[int]:
-    hit = _index(store).get(key)
-    if hit is None:
+    """Rows of the places with a name folding to *key* (each once)."""
+    if not key:
         return []
-    return [hit] if hit >= 0 else list(store.groups[-hit - 1])
+    hashes, rows = _index(store)
+    h = hash(key)
+    lo, hi = int(np.searchsorted(hashes, h, "left")), int(np.searchsorted(hashes, h, "right"))
+    return list(dict.fromkeys(rows[lo:hi].tolist()))
 
 
 # --------------------------------------------------------------------------- frames
@@ -338,7 +288,7 @@ def _frame(store: _Store, rows: np.ndarray) -> gpd.GeoDataFrame:
     country, admin1 = a["country"][rows], a["admin1"][rows]
     lon, lat = a["lon_e5"][rows] / 1e5, a["lat_e5"][rows] / 1e5
     population = a["population"][rows].astype(np.int64)
-    ptr, alts, names = store.alt_ptr, t["alt_names"], t["names"]
+    names = t["names"]
     note = np.full(len(rows), NOTE, dtype=object)
     note = np.where(a["minute_rounded"][rows] > 0, note + NOTE_MINUTES, note)
     note = np.where(population == 0, note + NOTE_NO_POP, note)
@@ -346,7 +296,7 @@ def _frame(store: _Store, rows: np.ndarray) -> gpd.GeoDataFrame:
         "geonameid": a["geonameid"][rows].astype(np.int64),
         "name": [names[r] for r in rows],
         "ascii_name": [_ascii(names[r]) for r in rows],
-        "alt_names": ["; ".join(alts[ptr[r]:ptr[r + 1]]) for r in rows],
+        "alt_names": [store.alt_names(r) for r in rows],
         "iso2": tables["iso2"][country],
         "iso3": tables["iso3"][country],
         "admin1": tables["admin1"][admin1],
@@ -422,13 +372,15 @@ def _positions(store: _Store, name: str, country: str | None) -> np.ndarray:
 
 
 def _buckets(store: _Store) -> dict[str, list[str]]:
-    """Folded names by their first character, for :func:`close`."""
+    """The distinct folded names by their first character, for :func:`close` (built once)."""
     with _lock:
         if store.buckets is None:
-            buckets: dict[str, list[str]] = {}
-            for key in _index(store):
-                buckets.setdefault(key[0], []).append(key)
-            store.buckets = buckets
+            buckets: dict[str, set[str]] = {}
+            for keys, _ in _folded_chunks(store):
+                for key in keys:
+                    if key:
+                        buckets.setdefault(key[0], set()).add(key)
+            store.buckets = {first: sorted(keys) for first, keys in buckets.items()}
         return store.buckets
 
 
