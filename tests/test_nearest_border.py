@@ -272,3 +272,17 @@ def test_dask_points_with_nearest_equal_in_memory(two_lines):
     want = measure.distance_to(events, two_lines, nearest="id")
     np.testing.assert_array_equal(got["distance_m"].to_numpy(), want["distance_m"].to_numpy())
     assert got["nearest_id"].tolist() == want["nearest_id"].tolist()
+
+
+def test_polygon_rows_spread_over_the_globe():
+    boxes = gpd.GeoDataFrame(
+        {"iso": ["AAA", "BBB", "CCC"]},
+        geometry=[shapely.box(0, 0, 1, 1), shapely.box(120, 40, 121, 41),
+                  shapely.box(-100, -30, -99, -29)], crs="EPSG:4326")
+    assert not SegmentIndex(list(boxes.geometry.values)).projected
+    pts = ([0.5, 120.5, -99.5, 1.5, -101.0], [0.5, 40.5, -29.5, 0.5, -29.5])
+    got = measure.distance_to(pts, boxes, nearest="iso")
+    assert got["nearest_iso"].tolist() == ["AAA", "BBB", "CCC", "AAA", "CCC"]
+    assert got["distance_m"].iloc[:3].tolist() == [0.0, 0.0, 0.0]
+    plain = measure.distance_to(pts, boxes)
+    np.testing.assert_allclose(got["distance_m"], plain, rtol=0, atol=1e-6)
