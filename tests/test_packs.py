@@ -112,9 +112,11 @@ def test_build_writes_one_file_with_countries_borders_and_provenance(built: Path
     assert countries.crs.to_epsg() == 4326
     assert {"source", "license", "precision_m", "note"} <= set(countries.columns)
     ccc = countries.set_index("iso3").geometry["CCC"]
-    assert ccc.bounds == pytest.approx((-0.5, 2.0, 6.5, 3.0))  # clipped to box + margin
+    # clipped to box + margin; the closing of _edges (3 km) fills the concave corners at
+    # (0, 2) and (4, 2), so CCC reaches a little below lat 2 there
+    assert ccc.bounds == pytest.approx((-0.5, 2.0, 6.5, 3.0), abs=0.01)
     area = abs(GEOD.geometry_area_perimeter(shapely.box(0, 0, 2, 2))[0])
-    assert countries.set_index("iso3")["area_m2"]["AAA"] == pytest.approx(area, rel=1e-9)
+    assert countries.set_index("iso3")["area_m2"]["AAA"] == pytest.approx(area, rel=1e-4)
 
 
 def test_borders_are_the_shared_edges_with_geodesic_lengths(built: Path):
@@ -141,7 +143,10 @@ def test_every_repair_and_drop_is_reported(source: Path, tmp_path: Path):
     assert "CCC: clipped to the pack's box plus margin" in repairs
     assert manifest["build"]["dropped"] == ["1 feature(s) without a country code in column A3"]
     note = packs.open_pack(out).layer("countries").set_index("iso3")["note"]
-    assert "make_valid" in note["DDD"] and note["AAA"] == "as published"
+    assert "make_valid" in note["DDD"]
+    # the concave corner at (0, 2) is a gap face of the _edges rule, given to AAA and CCC
+    assert note["AAA"].startswith("gap faces added") and any(
+        r.startswith("AAA: gap faces added") for r in repairs)
 
 
 def test_countries_give_the_box(source: Path, tmp_path: Path):

@@ -205,8 +205,9 @@ def _repair_one(code: str, geoms: list[Any], box: tuple[float, ...], report: _Re
     return rounded
 
 
-def _countries(raw: gpd.GeoDataFrame, col: str, box: tuple[float, ...], src: Source,
+def _countries(raw: gpd.GeoDataFrame, col: str, box: tuple[float, ...],
                report: _Report) -> gpd.GeoDataFrame:
+    """One clipped, valid (Multi)Polygon per code: columns id, iso3, geometry."""
     codes = raw[col].astype("string").str.strip().str.upper()
     if codes.isna().any() or codes.eq("").any():
         bad = int((codes.isna() | codes.eq("")).sum())
@@ -217,27 +218,42 @@ def _countries(raw: gpd.GeoDataFrame, col: str, box: tuple[float, ...], src: Sou
         if geom.is_empty:
             report.dropped.append(f"{code}: no area left inside the box")
             continue
-        area = abs(_GEOD.geometry_area_perimeter(geom)[0])
-        note = "; ".join(report.notes.get(code, [])) or "as published"
-        rows.append({"id": code, "iso3": code, "area_m2": area, "geometry": geom,
-                     **src.provenance(note)})
-    columns = ["id", "iso3", "area_m2", *PROV_COLS]
-    return gpd.GeoDataFrame(pd.DataFrame(rows, columns=[*columns, "geometry"]),
+        rows.append({"id": code, "iso3": code, "geometry": geom})
+    return gpd.GeoDataFrame(pd.DataFrame(rows, columns=["id", "iso3", "geometry"]),
                             geometry="geometry", crs="EPSG:4326")
 
 
-def _borders(countries: gpd.GeoDataFrame, src: Source) -> gpd.GeoDataFrame:
-    from ._edges import derive_borders
+def _edge_repair_text(r: dict[str, Any]) -> str:
+    extra = [f"{r['count']}" if r.get("count") not in (None, "") else "",
+             f"{r['area_m2'] / 1e6:,.3f} km²" if isinstance(r.get("area_m2"), int | float) else ""]
+    detail = ", ".join(x for x in extra if x)
+    return f"{r['repair']}" + (f" ({detail})" if detail else "")
 
-    found = derive_borders(countries[["iso3", "geometry"]], code="iso3")
-    prov = src.provenance()
-    frame = found.copy()
-    for key in ("source", "source_version", "source_date", "license", "precision_m"):
-        frame[key] = prov[key]
-    if "note" not in frame.columns:
-        frame["note"] = "shared edge of the two national polygons"
-    frame = frame[["id", "a", "b", "length_m", *PROV_COLS, "geometry"]]
-    return frame.sort_values("id").reset_index(drop=True)
+
+def _tile_and_border(clipped: gpd.GeoDataFrame, src: Source,
+                     report: _Report) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The countries as a tiling (lakes filled, overlaps and river gaps resolved by
+    :mod:`borderkit._edges`) with area and provenance, and their shared edges."""
+    from ._edges import derive_borders, repair_countries
+
+    tiled, repairs, _ = repair_countries(clipped, code="iso3")
+    for r in repairs:
+        report.repair(str(r["code"]), _edge_repair_text(r))
+    found = derive_borders(tiled, code="iso3", repaired=True)
+    countries = tiled.copy()
+    countries["area_m2"] = [abs(_GEOD.geometry_area_perimeter(g)[0]) for g in tiled.geometry]
+    for key, value in src.provenance().items():
+        countries[key] = value
+    countries["note"] = ["; ".join(report.notes.get(c, [])) or "as published"
+                         for c in countries["iso3"]]
+    countries = countries[["id", "iso3", "area_m2", *PROV_COLS, "geometry"]]
+    borders = found.copy()
+    for key, value in src.provenance(note="").items():
+        if key != "note":
+            borders[key] = value
+    borders = borders[["id", "a", "b", "length_m", *PROV_COLS, "geometry"]]
+    return (countries.reset_index(drop=True),
+            borders.sort_values("id").reset_index(drop=True))
 
 
 # --------------------------------------------------------------------------- writing
@@ -352,12 +368,13 @@ def build(name: str, *, bbox: Any = None, countries: Any = None, out: Any = None
                                              if src.package else ""))
         raw = _read(src, col, bbox=tuple(args["extent"]))
     say(progress, f"repairing and clipping {len(raw)} feature(s)")
-    countries_ = _countries(raw, col, args["extent"], src, report)
-    if countries_.empty:
+    clipped = _countries(raw, col, args["extent"], report)
+    if clipped.empty:
         raise DataError(f"no country of {src.file.name} has area inside {args['bbox']}; "
                         "check the box (west, south, east, north)")
-    say(progress, f"deriving the land borders of {len(countries_)} countries")
-    borders = _borders(countries_, src)
+    say(progress, f"filling lakes and river gaps, deriving the land borders of {len(clipped)} "
+                  "countries")
+    countries_, borders = _tile_and_border(clipped, src, report)
     created = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     members: dict[str, bytes] = {}
     resources = []
