@@ -10,7 +10,7 @@ not the other way round.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,8 @@ def _shipped(name: str) -> tuple[Any, str | None, str | None]:
     """A shipped layer, place, border id or region by name (in that order)."""
     if name in set(_data.datasets()["name"]):
         return name, name.replace("_", " ").capitalize(), None
-    lookups = [(_data.place, None), (_data.border, "border"), (_data.region, "region")]
+    lookups: list[tuple[Callable[[str], Any], str | None]] = [
+        (_data.place, None), (_data.border, "border"), (_data.region, "region")]
     for lookup, kind in lookups:
         try:
             frame = lookup(name)

@@ -53,7 +53,8 @@ _COUNTRY_ALIASES = {
         "塔吉克斯坦",
         "Republic of Tajikistan",
     ],
-    "CHN": ["CN", "China", "PRC", "People's Republic of China", "Хитой", "Китай", "中国", "中华人民共和国"],
+    "CHN": ["CN", "China", "PRC", "People's Republic of China", "Хитой", "Китай", "中国",
+            "中华人民共和国"],
     "AFG": ["AF", "Afghanistan", "Afghonistan", "Афғонистон", "Афганистан", "阿富汗"],
     "KGZ": [
         "KG",
