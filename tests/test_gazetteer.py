@@ -182,7 +182,7 @@ def test_import_does_not_load_the_gazetteer():
         "assert g._STORE is None\n"
         "g.lookup('Leh')\n"
         "assert g._STORE is not None and g._STORE.index is not None\n"
-        "assert g._STORE.buckets is None, 'close() buckets are built only on a miss'\n"
+        "assert len(g._STORE.buckets) > 26\n"
         "print('ok')\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
