@@ -174,7 +174,9 @@ def _split_gaps(
     if len(faces) == 0:
         return gained, touches
     tol = 1e-7
-    face_idx, country_idx = shapely.STRtree(geoms).query(faces, predicate="dwithin", distance=tol)
+    # faces share their edges with the countries exactly; the tree is on the faces so that
+    # each country is prepared once
+    country_idx, face_idx = shapely.STRtree(faces).query(geoms, predicate="intersects")
     np.add.at(touches, face_idx, 1)
     step = gap_m / 4.0 / M_PER_DEG
     for f in np.flatnonzero(touches >= 2):
@@ -182,14 +184,18 @@ def _split_gaps(
         near = country_idx[face_idx == f]
         edge = shapely.segmentize(shapely.boundary(face), step)
         pts = shapely.points(np.unique(shapely.get_coordinates(edge), axis=0))
-        dist = np.stack([shapely.distance(pts, geoms[j]) for j in near])
+        x0, y0, x1, y1 = shapely.bounds(face) + np.array([-1, -1, 1, 1]) * 2 * step
+        local = [shapely.clip_by_rect(shapely.boundary(geoms[j]), x0, y0, x1, y1) for j in near]
+        dist = np.stack([shapely.distance(pts, g) for g in local])
         on_land = dist.min(axis=0) <= tol
         owner = near[np.argmin(dist, axis=0)][on_land]
         if len(set(owner.tolist())) == 1:
             gained[int(owner[0])].append(face)
             continue
         cells = shapely.get_parts(
-            shapely.voronoi_polygons(shapely.multipoints(pts[on_land]), extend_to=face, ordered=True)
+            shapely.voronoi_polygons(
+                shapely.multipoints(pts[on_land]), extend_to=face, ordered=True
+            )
         )
         pieces = shapely.intersection(cells, face)
         for j in set(owner.tolist()):
