@@ -9,7 +9,7 @@ edge: the antimeridian and the poles are ordinary places.
 Every geodesic segment (at most ``MAX_SEGMENT_M`` long, see
 :mod:`borderkit._geodesic`) gets two bounding spheres, one in Earth-centred
 (ECEF) metres and one on the unit sphere of directions, and runs of consecutive
-segments are grouped into a hierarchy (8 children per group). Two lower bounds
+segments are grouped into a hierarchy (4 children per group). Two lower bounds
 of the geodesic distance from a point P to anything in a group hold on the
 ellipsoid without approximation:
 
@@ -45,15 +45,15 @@ B = float(GEOD.b)
 E2 = float(GEOD.es)
 # the largest normal curvature of the ellipsoid (1/m): along the meridian at the equator
 KAPPA_MAX = A / (B * B)
-FANOUT = 8
+FANOUT = 4
 TOP_GROUPS = 64
 # points per batch, and the most (point, group) pairs held at once
 BATCH = 20_000
 MAX_PAIRS = 3_000_000
 # neighbouring points (in Morton order) that walk the coarse levels together, and the
 # fine levels each point walks on its own
-CELL = 16
-POINT_LEVELS = 2
+CELL = 32
+POINT_LEVELS = 3
 # above this many candidate segments per point, prune them with exact vertex distances
 PRUNE_PAIRS_PER_POINT = 4
 # beyond this lower bound (m) the angle bound is also computed (the chord's is weak)
