@@ -56,6 +56,11 @@ _TOP: dict[str, tuple[str, str]] = {
     "height": ("size", "a positive whole number of pixels"),
     "simplify": ("simplify", '"auto" (about 1 pixel at the first view) or a tolerance in '
                              "degrees (a number >= 0)"),
+    "terrain": ("bool", "true or false"),
+    "water": ("bool", "true or false"),
+    "country_names": ("bool", "true or false"),
+    "language": ("str", "a language code such as 'ru' for the names on the map"),
+    "subject": ("str", "the iso3 code or name of the country the brief is about"),
 }
 _LAYER: dict[str, tuple[str, str]] = {
     "data": ("str", "a shipped layer name (borderkit layers) or a file path"),
@@ -271,7 +276,8 @@ class _Builder:
         self.keys(data, _TOP, (), "top-level")
         fields: dict[str, Any] = {}
         for key in ("title", "subtitle", "tiles", "width", "height", "uncertainty", "legend",
-                    "scale_bar", "north_arrow", "inset", "simplify"):
+                    "scale_bar", "north_arrow", "inset", "simplify", "terrain", "water",
+                    "country_names", "language", "subject"):
             if key in data:
                 fields[key] = data[key]
         for key in ("notes", "sources"):

@@ -71,6 +71,10 @@ def _tajikistan_2020_05() -> BriefSpec:
             DistanceLine(FACILITY_ID, "AFG-TJK", name="To the Afghan border"),
         ],
         simplify="auto",
+        terrain=True,
+        water=True,
+        country_names=True,
+        subject="TJK",
     )
 
 

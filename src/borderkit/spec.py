@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import _coverage, _style
+from . import _context, _coverage, _style
 from ._display import display_text
 from ._resolve import (
     _KIND_TITLES,
@@ -40,33 +40,13 @@ from .errors import SpecError
 
 log = logging.getLogger(__name__)
 
-__all__ = [
-    "BriefSpec",
-    "Layer",
-    "DistanceLine",
-    "RangeRings",
-    "ResolvedLayer",
-    "ResolvedSpec",
-    "PROVENANCE_COLUMNS",
-    "display_text",
-]
+__all__ = ["BriefSpec", "Layer", "DistanceLine", "RangeRings", "ResolvedLayer", "ResolvedSpec",
+           "PROVENANCE_COLUMNS", "display_text"]
 
 #: Columns shown in a place's popup, in this order, when present.
 PROVENANCE_COLUMNS: tuple[str, ...] = (
-    "name",
-    "alt_names",
-    "kind",
-    "date",
-    "description",
-    "precision_m",
-    "confidence",
-    "source_title",
-    "source",
-    "source_url",
-    "source_date",
-    "license",
-    "note",
-)
+    "name", "alt_names", "kind", "date", "description", "precision_m", "confidence",
+    "source_title", "source", "source_url", "source_date", "license", "note")
 
 #: Default kind of each shipped layer (``None``: per-row ``kind`` column).
 SHIPPED_KINDS: dict[str, str | None] = {
@@ -248,6 +228,13 @@ class BriefSpec:
         Display-only simplification of lines and polygons: ``"auto"`` (the default:
         about 1 px at the initial view; the page's notes give the tolerance), a
         tolerance in degrees, or ``None`` (every vertex). Measurements never use it.
+    terrain, water, country_names : bool
+        Physical context under the data (hillshade; lakes, rivers and their names;
+        a name on each country in view), where the shipped physical data reaches.
+    language : str, optional
+        Language of country and physical names (``"ru"``, ...) when the data has it.
+    subject : str, optional
+        The country named in bold (iso3 or name); default: the one holding most data.
 
     Examples
     --------
@@ -274,6 +261,11 @@ class BriefSpec:
     width: int = 1200
     height: int = 800
     simplify: str | float | None = "auto"
+    terrain: bool = False
+    water: bool = False
+    country_names: bool = False
+    language: str | None = None
+    subject: str | None = None
 
     def __post_init__(self) -> None:
         bare = [hasattr(x, "crs") and hasattr(x, "geometry") for x in self.layers
@@ -334,6 +326,7 @@ class ResolvedSpec:
     attribution: list[str]
     inset: Any | None  # GeoDataFrame of national outlines, or None
     report: list[str] = field(default_factory=list)
+    context: Any = None  # borderkit._context.Context: hillshade and context names
 
     @property
     def title(self) -> str:
@@ -490,8 +483,15 @@ def _resolve(spec: BriefSpec) -> ResolvedSpec:
     layers = resolved.layers
     inset = _inset(spec, report, bounds)
     attribution = _coverage.credits(layers, spec.tiles, bounds, inset)
+    context = _context.resolve_context(spec, bounds, layers, report)
+    for name, frame in context.water:  # quiet layers just above the countries
+        resolved.add(frame, "user_polygon" if name == "lakes" else "user_line",
+                     name.capitalize(), None, label_column=None)
+        resolved.layers[-1].style.update(_context.WATER_STYLES[name])
+        resolved.layers[-1].fit = resolved.layers[-1].legend = False
+    attribution += [a for a in context.attribution if a not in attribution]
     for done in layers:
         done.frame = gpd.GeoDataFrame(done.frame, geometry=done.frame.geometry.name,
                                       crs="EPSG:4326")
     return ResolvedSpec(spec=spec, layers=layers, bounds=bounds, attribution=attribution,
-                        inset=inset, report=report)
+                        inset=inset, report=report, context=context)

@@ -237,3 +237,23 @@ def _page_style(lyr: ResolvedLayer) -> dict[str, Any]:
     out["marker"] = str(s.get("marker") or "circle")
     out["radius"] = css_number(s.get("radius", 5), where=where)
     return out
+
+
+#: How strongly the hillshade darkens the map (the page multiplies it, brightened so
+#: flat ground is white; the print map draws the same darkening).
+SHADE_OPACITY = 0.6
+
+
+def context_call(ctx: Any) -> _Call | None:
+    """The ``bk.context`` call of a resolved spec's context (hillshade, context names)."""
+    if ctx is None or (ctx.shade is None and not ctx.labels):
+        return None
+    options: dict[str, Any] = {
+        "labels": [[lab.lon, lab.lat, lab.text, lab.cls, lab.priority] for lab in ctx.labels],
+    }
+    if ctx.shade is not None:
+        options["shade"] = {"uri": ctx.shade.data_uri(),
+                            "bounds": [float(v) for v in ctx.shade.bounds],
+                            "brightness": round(255.0 / float(ctx.flat), 4),
+                            "opacity": SHADE_OPACITY}
+    return _Call("context", options)

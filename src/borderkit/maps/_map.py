@@ -24,7 +24,7 @@ from .. import _atomic, _explore
 from ..errors import RenderError, SpecError
 from ..spec import BriefSpec, ResolvedSpec
 from . import _csp, _features
-from ._elements import _Call, _GeoLayer, _LeafletMap, _Page
+from ._elements import _Call, _GeoLayer, _LeafletMap, _Page, context_call
 from ._escape import TrustedHTML, html, srcdoc
 from ._panels import _as_list, _panels, _tiles
 
@@ -173,6 +173,9 @@ class BriefMap:
         for lyr in sorted(resolved.layers, key=lambda lyr: lyr.style["z"]):
             if len(lyr.frame):
                 fmap.add_child(_GeoLayer(lyr, tolerance=self.tolerance, window=window))
+        context = context_call(resolved.context)  # hillshade and names (borderkit._context)
+        if context is not None:
+            fmap.add_child(context)
         return page, fmap
 
     def _noted(self) -> ResolvedSpec:

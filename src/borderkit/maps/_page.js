@@ -184,6 +184,36 @@
     });
   };
 
+  // physical context: the hillshade multiplied onto the countries (brightened so flat
+  // ground is white: no edge where the image ends), and context names (country, river,
+  // lake, range names) placed after every data label, giving way without a warning
+  bk.context = function (map, o) {
+    guard("context", function () {
+      if (o.shade) {
+        var sp = map.getPane(pane(map, "bk-shade", 400));  // above the countries' pane
+        sp.style.mixBlendMode = "multiply";
+        sp.style.filter = "brightness(" + o.shade.brightness + ")";
+        sp.style.pointerEvents = "none";
+        var b = o.shade.bounds;
+        var img = L.imageOverlay(o.shade.uri, [[b[1], b[0]], [b[3], b[2]]], {
+          pane: "bk-shade", opacity: o.shade.opacity, interactive: false, className: "bk-shade",
+        });
+        img.addTo(map);
+        map._bk.overlays.push(["Terrain", img]);
+      }
+      if (!(o.labels || []).length) return;
+      var group = L.layerGroup().addTo(map);
+      map._bk.overlays.push(["Names", group]);
+      o.labels.forEach(function (lab) {
+        map._bk.labels.push({
+          key: false, context: true, layer: group, at: ll(lab), text: lab[2], prio: lab[4],
+          r: 0, cls: "bk-label bk-ctx bk-ctx-" + lab[3], sizes: {}, order: map._bk.order++,
+          node: null,
+        });
+      });
+    });
+  };
+
   // ------------------------------------------------------------------ labels
   // A label further than LEADER px from its anchor is joined to it by a leader line.
   var LEADER = 20;
@@ -501,7 +531,7 @@
       } else {
         var box = findSpot(ctx, lab, candidates(lab.w, lab.h, lab.clear));
         if (box) got = { box: box, state: "near" };
-        else report.hidden.push(lab.text);
+        else if (!lab.context) report.hidden.push(lab.text);  // context names give way
       }
       if (got) {
         ctx.placed.add(got.box);

@@ -19,6 +19,7 @@ from .._style import checked_style
 from ..errors import BorderkitWarning
 from ..spec import ResolvedSpec
 from . import _frame, _furniture
+from ._context import draw_names, draw_shade
 from ._fonts import _glyph_problem
 from ._labels import place_labels
 from ._layers import draw_layers
@@ -28,7 +29,7 @@ from ._proj import _Proj, auto_crs
 
 class _Renderer:
     def __init__(self, resolved: ResolvedSpec, *, dpi: float, crs: pyproj.CRS | None,
-                 figsize: tuple[float, float] | None, families: list[str]) -> None:
+                 figsize: tuple[float, float | None] | None, families: list[str]) -> None:
         # colours checked once, before anything is drawn; the same as the page's
         layers = [dataclasses.replace(lyr, style=checked_style(lyr.style, layer=lyr.name))
                   for lyr in resolved.layers]
@@ -51,6 +52,7 @@ class _Renderer:
         _frame.map_extent(page, map_w, map_h)
         _furniture.title(page, w_in, h_in)
         drawn = draw_layers(page)
+        draw_shade(page)  # the hillshade, between the countries and the water (zorder)
         _frame.limits(page)
         renderer = page.canvas.get_renderer()
         if spec.inset and page.r.inset is not None:
@@ -60,6 +62,7 @@ class _Renderer:
         if spec.north_arrow:
             _furniture.north_arrow(page)
         place_labels(page, drawn, renderer)
+        draw_names(page, renderer)  # context names give way to the data labels
         problem = _glyph_problem(page.texts, page.families)
         if problem:
             page.report.append(problem)
