@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import warnings
 from pathlib import Path
 
@@ -561,7 +562,7 @@ def test_pdf_and_svg_carry_the_brief_title_as_metadata(tmp_path):
     assert pdf.borderkit.title == svg.borderkit.title == "Kulma (pass) \\ Граница"
     data = (tmp_path / "t.pdf").read_bytes()
     start = data.index(b"/Title (") + len(b"/Title (")
-    raw = data[start:data.index(b") >>", start)]
+    raw = data[start:start + re.search(rb"(?<!\\)\)", data[start:]).start()]
     text = raw.replace(b"\\(", b"(").replace(b"\\)", b")").replace(b"\\\\", b"\\")
     assert text.startswith(b"\xfe\xff") and text[2:].decode("utf-16-be") == spec.title
     assert "<dc:title>Kulma (pass) \\ Граница</dc:title>" in (tmp_path / "t.svg").read_text()

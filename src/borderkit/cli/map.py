@@ -32,11 +32,15 @@ from ._common import EXIT_DATA, _distance_columns, _err, _one_row_frame
               help="Also a print map, .png/.svg/.pdf by extension (repeatable).")
 @click.option("--dpi", type=click.IntRange(50, 1200), default=300, show_default=True,
               help="Resolution of static PNG output.")
+@click.option("--page", default=None, metavar="SIZE", callback=lambda c, p, v: _page(v),
+              help="Page size of the print map: A4, A3, Letter (add -landscape), "
+                   "column (85 mm wide) or a width such as 120mm.")
+@click.option("--author", default=None, help="Author written into the print map's PDF/SVG.")
 @click.option("--allow-outside", is_flag=True,
               help="Let the spec file's layer paths point outside its folder.")
 def map_cmd(spec_file: Path | None, preset: str | None, output: Path | None,
             png: Path | None, static_paths: tuple[Path, ...], dpi: int,
-            allow_outside: bool) -> None:
+            page: str | None, author: str | None, allow_outside: bool) -> None:
     """Render a brief map from SPEC_FILE (TOML) or --preset.
 
     The spec file format is in docs/cli.md; examples/brief.toml is a full example.
@@ -58,7 +62,8 @@ def map_cmd(spec_file: Path | None, preset: str | None, output: Path | None,
     for path in static_paths:
         from .. import static as _static
 
-        _static.render_static(spec, path, dpi=dpi)
+        _static.render_static(spec, path, dpi=dpi, page=page,
+                              metadata={"Author": author} if author else None)
         _err(f"wrote {path}")
     if png is not None:
         from .. import export as _export
@@ -68,6 +73,18 @@ def map_cmd(spec_file: Path | None, preset: str | None, output: Path | None,
     drawn = _drawn_distances(spec)
     if len(drawn):
         _err(_distance_summary(drawn, "distances drawn"))
+
+
+def _page(value: str | None) -> str | None:
+    """--page checked before anything is drawn."""
+    if value is not None:
+        from ..static._page import page_size
+
+        try:
+            page_size(value)
+        except BorderkitError as err:
+            raise click.BadParameter(str(err), param_hint="--page") from err
+    return value
 
 
 def _load_spec(spec_file: Path | None, preset: str | None, *, allow_outside: bool) -> Any:

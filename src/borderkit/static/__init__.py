@@ -41,18 +41,18 @@ import functools
 import io
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import SpecError
+from ..errors import ExportError, SpecError
 from ..spec import BriefSpec, ResolvedSpec
 from ._fonts import BASE_FONTS as BASE_FONTS  # public constant, not in __all__
 from ._fonts import CJK_FONTS, font_families
 from ._fonts import _missing_glyphs as _missing_glyphs  # re-exported for tests
 from ._furniture import _nice as _nice  # re-exported for tests
-from ._output import FORMATS, _check_dpi, _format_for, _rc, _save
-from ._page import ScaleBar, StaticInfo
+from ._output import FORMATS, META_KEYS, _check_dpi, _format_for, _rc, _save, describe
+from ._page import COLUMN_MM, PAGES, ScaleBar, StaticInfo, page_size
 from ._proj import _as_crs, auto_crs
 from ._renderer import _Renderer
 
@@ -65,7 +65,13 @@ __all__ = [
     "ScaleBar",
     "CJK_FONTS",
     "FORMATS",
+    "PAGES",
+    "COLUMN_MM",
+    "PDF_METADATA",
 ]
+
+#: The document metadata keys ``render_static(metadata=...)`` sets.
+PDF_METADATA = META_KEYS
 
 
 def render_static(
@@ -78,6 +84,8 @@ def render_static(
     format: str | None = None,  # noqa: A002 - matplotlib's name
     figsize: tuple[float, float] | None = None,
     fonts: Sequence[str] | None = None,
+    page: str | None = None,
+    metadata: Mapping[str, str] | None = None,
 ) -> Any:
     """Draw a brief map for print: PNG, SVG or PDF, without a browser.
 
@@ -101,6 +109,16 @@ def render_static(
         the spec's ``width`` x ``height``, plus room for title and notes.
     fonts : sequence of str, optional
         Font families in fallback order (see :func:`font_families`).
+    page : str, optional
+        A page size instead of *figsize*: ``"A4"``, ``"A3"``, ``"Letter"``
+        (portrait), each also ``"-landscape"`` (``"A4-landscape"``); the figure
+        is exactly that size and the map takes what the title and footer leave.
+        ``"column"`` is a brief's text column (85 mm wide) and ``"120mm"`` any
+        width, the height following the map's shape.
+    metadata : mapping, optional
+        Document metadata over the defaults (see :data:`PDF_METADATA`): ``Title``
+        (the title), ``Subject`` (subtitle, sources and map data), ``Author``
+        (``"borderkit"``), ``Keywords`` (the layers drawn). Written into PDF and SVG.
 
     Returns
     -------
@@ -118,13 +136,22 @@ def render_static(
     CRSError
         If *crs* is unknown or cannot show the area.
     ExportError
-        If the format is unsupported or the file cannot be written.
+        If the format is unsupported, the file cannot be written, *page* is not a
+        page size, both *page* and *figsize* are given, or *metadata* has a key
+        other than Title, Subject, Author, Keywords.
 
     Warns
     -----
     BorderkitWarning
         When a character has no glyph in any installed font (install
         ``fonts-noto-cjk`` for Chinese names).
+
+    Notes
+    -----
+    PDF fonts are embedded as TrueType (Type 42) subsets. Text that needs a CJK
+    font (an OpenType collection of ~65,000 CFF glyphs, seconds to subset at every
+    save) is drawn as outlines instead; map labels, which have a white halo, are
+    outlines in any case.
 
     Examples
     --------
@@ -140,6 +167,7 @@ def render_static(
     fmt = _format_for(path, format)
     dpi = _check_dpi(dpi)
     crs = _as_crs(crs) if crs is not None else None
+    size = _size(page, figsize)
     resolved = _resolved(spec)
     import matplotlib
 
@@ -149,7 +177,11 @@ def render_static(
             # our own glyph check below reports missing glyphs once, with the fix
             warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from",
                                     category=UserWarning)
-            fig = _Renderer(resolved, dpi=dpi, crs=crs, figsize=figsize, families=families).draw()
+            renderer = _Renderer(resolved, dpi=dpi, crs=crs, figsize=size, families=families)
+            renderer.page.info_page = page
+            fig = renderer.draw()
+            fig.borderkit.page = page
+            fig.borderkit.metadata = describe(resolved, fig.borderkit.title, metadata)
             if path is not None:
                 _save(fig, path, fmt, dpi)
     fig._repr_png_ = functools.partial(_inline_png, fig)  # IPython's display protocol
@@ -212,6 +244,17 @@ def save_figure(
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from",
                                 category=UserWarning)
         return _save(fig, path, fmt, _check_dpi(dpi if dpi is not None else fig.dpi))
+
+
+def _size(page: str | None,
+          figsize: tuple[float, float] | None) -> tuple[float, float | None] | None:
+    """The figure size of *page* or *figsize* (inches; a page's height may be None)."""
+    if page is None:
+        return figsize
+    if figsize is not None:
+        raise ExportError(f"give page= or figsize=, not both (page={page!r}, "
+                          f"figsize={figsize!r})")
+    return page_size(page)
 
 
 def _resolved(spec: Any) -> ResolvedSpec:

@@ -187,3 +187,19 @@ def _glyph_problem(texts: Iterable[str], families: Sequence[str]) -> str | None:
     return (f"no installed font has a glyph for {''.join(missing[:40])!r} "
             f"(fonts: {', '.join(families)}); these characters will show as boxes. "
             f"Install a CJK font ({_INSTALL_FONTS}) or pass fonts=[...]")
+
+
+def _embeddable(families: Sequence[str]) -> frozenset[int]:
+    """Code points of the families a PDF embeds as Type 42: the TrueType (``.ttf``) files.
+
+    A CJK collection (``.ttc``/``.otf``, CFF outlines, ~65,000 glyphs) takes 4-5 s per
+    font to subset at every save, and its CFF outlines do not belong in a TrueType
+    font stream; text that needs it is drawn as outlines instead (``_output``).
+    """
+    covered: set[int] = set()
+    for fam in families:
+        path = _font_path(fam)
+        if path and path.lower().endswith(".ttf"):
+            covered |= _charset(path)
+    return frozenset(covered)
+

@@ -15,14 +15,19 @@ from ._page import _GAP, _MARGIN, StaticInfo, _Page
 from ._proj import _finite_box, _fit_aspect, _lonlat_box, _ring
 
 
-def new_figure(page: _Page, w_in: float, figsize: tuple[float, float] | None) -> None:
-    """A figure *w_in* inches wide (not registered with pyplot), with its Agg canvas."""
+def new_figure(page: _Page, w_in: float, figsize: tuple[float, float | None] | None) -> None:
+    """A figure *w_in* inches wide (not registered with pyplot), with its Agg canvas.
+
+    *figsize*'s height may be None (a page of a given width, the height from the
+    map's shape: :func:`fit_height`).
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     px_pt = w_in * 72.0 / max(page.spec.width, 1)  # points per CSS pixel of the web map
     page.px_pt = min(max(px_pt, 0.35), 1.5)
-    fig = Figure(figsize=(w_in, float(figsize[1]) if figsize else 8.0), dpi=page.dpi)
+    height = figsize[1] if figsize is not None else None
+    fig = Figure(figsize=(w_in, float(height) if height is not None else 8.0), dpi=page.dpi)
     page.canvas = FigureCanvasAgg(fig)
     page.fig = fig
 
@@ -38,8 +43,10 @@ def footer_room(footer: list[tuple[Any, float]]) -> float:
 
 
 def fit_height(page: _Page, w_in: float, top: float, bottom: float,
-               figsize: tuple[float, float] | None) -> tuple[float, float, float]:
+               figsize: tuple[float, float | None] | None) -> tuple[float, float, float]:
     """Figure height, map width and map height in inches; sizes the figure.
+
+    With a fixed height (a page size) the map takes what the title and footer leave.
 
     Raises
     ------
@@ -47,15 +54,17 @@ def fit_height(page: _Page, w_in: float, top: float, bottom: float,
         If *figsize* leaves less than an inch for the map.
     """
     spec = page.spec
-    if figsize is not None:
+    if figsize is not None and figsize[1] is not None:
         h_in = float(figsize[1])
     else:
         h_in = (w_in - 2 * _MARGIN) * max(spec.height, 1) / max(spec.width, 1) + top + bottom
         page.fig.set_size_inches(w_in, h_in)
     map_w, map_h = w_in - 2 * _MARGIN, h_in - top - bottom
     if map_w <= 1 or map_h <= 1:
-        raise ExportError(f"figsize={figsize!r} leaves no room for the map and its "
-                          "notes; make the figure larger")
+        what = f"page={page.info_page!r}" if page.info_page else f"figsize={figsize!r}"
+        raise ExportError(f"{what} leaves no room for the map and its notes (legend, notes "
+                          "and sources need more than the page); use a larger page or "
+                          "shorter notes")
     return h_in, map_w, map_h
 
 

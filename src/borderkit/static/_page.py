@@ -8,13 +8,14 @@ steps add to (texts drawn, obstacles for labels, marker positions, the report);
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyproj
 
-from ..errors import RepairWarning
+from ..errors import ExportError, RepairWarning
 from ..spec import ResolvedSpec
 from ._fonts import _UNDRAWABLE
 from ._proj import _Proj
@@ -22,6 +23,53 @@ from ._proj import _Proj
 # layout, in inches
 _MARGIN = 0.25
 _GAP = 0.1  # between the blocks below the map
+
+#: Paper sizes of ``render_static(page=...)``, portrait (width, height) in millimetres;
+#: ``"A4-landscape"`` turns the page, ``"column"`` is a brief's column (:data:`COLUMN_MM`).
+PAGES: dict[str, tuple[float, float]] = {"a4": (210.0, 297.0), "a3": (297.0, 420.0),
+                                         "letter": (215.9, 279.4)}
+#: Width of a brief's text column in millimetres (``page="column"``); the height follows
+#: the map's shape.
+COLUMN_MM = 85.0
+_MM = 1 / 25.4
+_WIDTH_MM = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*mm\s*$", re.I)
+
+
+def page_size(page: Any) -> tuple[float, float | None]:
+    """(width, height) in inches of a page name; height None when the map's shape sets it.
+
+    Names: ``A4``, ``A3``, ``Letter`` (portrait), each with ``-portrait`` or
+    ``-landscape``; ``column`` (85 mm wide); or a width in millimetres, ``"120mm"``.
+
+    Raises
+    ------
+    ExportError
+        If *page* is none of those.
+
+    Examples
+    --------
+    >>> [round(v * 72, 2) for v in page_size("A4")]
+    [595.28, 841.89]
+    >>> page_size("column")[1] is None
+    True
+    """
+    name = str(page).strip().lower().replace("_", "-").replace(" ", "-")
+    paper, _, turn = name.partition("-")
+    if paper in PAGES and turn in ("", "portrait", "landscape"):
+        w, h = PAGES[paper]
+        if turn == "landscape":
+            w, h = h, w
+        return w * _MM, h * _MM
+    if name == "column":
+        return COLUMN_MM * _MM, None
+    match = _WIDTH_MM.match(name)
+    if match and 40.0 <= float(match.group(1)) <= 2000.0:
+        return float(match.group(1)) * _MM, None
+    names = ", ".join(f"{p.capitalize() if p != 'a4' and p != 'a3' else p.upper()}"
+                      f"[-landscape]" for p in PAGES)
+    raise ExportError(f"page={page!r} is not a page size; use one of {names}, 'column' "
+                      f"({COLUMN_MM:g} mm wide) or a width in millimetres such as '120mm' "
+                      "(40 to 2000)")
 
 
 @dataclass
@@ -53,7 +101,8 @@ class StaticInfo:
     true north at the centre, clockwise from the map's up direction (the grid
     convergence). ``labels`` maps each drawn label to its bounding box in display
     pixels; ``report`` lists what was left out or could not be placed; ``title``
-    is the brief's title as drawn, written into the PDF and SVG metadata.
+    is the brief's title as drawn; ``page`` the page size asked for (``"A4"``, ...);
+    ``metadata`` what the PDF and SVG files carry (Title, Subject, Author, Keywords).
     """
 
     crs: pyproj.CRS
@@ -65,6 +114,8 @@ class StaticInfo:
     fonts: list[str] = field(default_factory=list)
     report: list[str] = field(default_factory=list)
     title: str | None = None
+    page: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 def _halo() -> list[Any]:
@@ -99,6 +150,7 @@ class _Page:
         self.dpi = dpi
         self.proj = proj
         self.families = families
+        self.info_page: str | None = None  # the page size asked for, for messages
         self.report: list[str] = []
         self.texts: list[str] = []
         self.obstacles: list[Any] = []  # artists and map boxes labels must avoid
