@@ -40,7 +40,8 @@ MEASURE = """(() => {
   const panels = Array.from(document.querySelectorAll('.leaflet-control'))
     .filter(shown).map(n => rect(n.getBoundingClientRect()));
   const map = bk.maps[0];
-  const labels = map._bk.labels.filter(l => l.node).map(l => {
+  // context names (countries, rivers) are not data: they may sit anywhere and give way
+  const labels = map._bk.labels.filter(l => l.node && !l.context).map(l => {
     const n = l.node, s = getComputedStyle(n), a = map.latLngToContainerPoint(l.at);
     return {text: l.text, shown: n.textContent, state: n.dataset.bkState,
             key: n.dataset.bkKey === '1' ||

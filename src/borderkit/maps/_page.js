@@ -544,7 +544,7 @@
         if (got.state === "leader") report.leader.push(lab.text);
         if (got.state === "callout") report.callout.push([got.number, lab.text]);
       } else {
-        show(lab.node, false, inView ? "hidden" : "offscreen");
+        show(lab.node, false, !inView ? "offscreen" : lab.context ? "gave-way" : "hidden");
       }
     });
     st.report = report;
