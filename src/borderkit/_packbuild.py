@@ -9,14 +9,16 @@ Steps, each reported through *progress* and recorded in the manifest:
 2. **Box**: *bbox*, or the bounds of the *countries*; the layers are clipped to
    it grown by *margin_deg*.
 3. **Countries**: read with the box (pyogrio), features of one code merged,
-   invalid geometries repaired with ``make_valid`` (only the polygonal parts
-   kept), clipped, snapped to a 1e-6 degree grid (<= 0.11 m) and rounded to 6
-   decimals. Every repair is listed in ``build.repairs`` of the manifest and in
-   one :class:`~borderkit.errors.RepairWarning`; features without a code are
+   clipped (only polygonal parts kept), then made a tiling by
+   :func:`borderkit._edges.repair_countries`: lakes filled, invalid parts
+   repaired with ``make_valid``, overlaps resolved, river gaps up to ``gap_m``
+   split by nearest country. Coordinates are the source's (5 decimals in
+   geo-maps), except new vertices on the box's edge and in filled gaps. Every
+   repair is listed in ``build.repairs`` of the manifest and in one
+   :class:`~borderkit.errors.RepairWarning`; features without a code are
    dropped with a :class:`~borderkit.errors.DroppedFeatureWarning`.
-4. **Borders**: :func:`borderkit._edges.derive_borders` on the clipped
-   countries: the land borders (shared edges, gaps filled by its rule) with
-   their geodesic length.
+4. **Borders**: :func:`borderkit._edges.derive_borders` on those countries:
+   their shared edges, with geodesic lengths.
 5. **File**: a zip (``.bkpack``) with ``datapackage.json`` and one GeoJSON per
    layer, written atomically.
 """
@@ -36,7 +38,6 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyproj
 import shapely
@@ -56,7 +57,6 @@ log = logging.getLogger(__name__)
 AUTO_100M_DEG2 = 2500.0
 CODE_COLUMNS = ("A3", "iso3", "ISO_A3", "ADM0_A3")
 PROV_COLS = ["source", "source_version", "source_date", "license", "precision_m", "note"]
-DECIMALS = 6
 _PACK_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 _GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -169,40 +169,32 @@ def _polygonal(geom: Any) -> tuple[Any, int]:
     return (keep[0] if len(keep) == 1 else shapely.MultiPolygon(keep)), dropped
 
 
-def _round(geom: Any) -> Any:
-    snapped = shapely.set_precision(geom, 10.0**-DECIMALS)
-    return shapely.transform(snapped, lambda xy: np.round(xy, DECIMALS))
-
-
 def _repair_one(code: str, geoms: list[Any], box: tuple[float, ...], report: _Report) -> Any:
-    """One country: its features clipped to *box* first (fast, and tolerant of invalid
-    rings), then repaired with ``make_valid`` where the clipped part is invalid (repairing a
-    whole continent first took minutes), merged, snapped to the grid."""
+    """One country's features clipped to *box* and merged (polygonal parts only).
+
+    Clipping comes first: it is fast and tolerates invalid rings, and it keeps the
+    repairs of :mod:`borderkit._edges` (lakes, then ``make_valid`` by part) to the
+    part that ends up in the pack.
+    """
     if len(geoms) > 1:
         report.repair(code, f"{len(geoms)} features with this code merged into one")
     w, s, e, n = box
-    fixed, clipped = [], False
+    kept, clipped, dropped = [], False, 0
     for geom in geoms:
         if geom is None or geom.is_empty:
             continue
         gw, gs, ge, gn = geom.bounds
         if gw < w or gs < s or ge > e or gn > n:
             geom, clipped = shapely.clip_by_rect(geom, w, s, e, n), True
-        if not geom.is_empty and not geom.is_valid:
-            reason = shapely.is_valid_reason(geom)
-            geom = shapely.make_valid(geom)
-            report.repair(code, f"invalid geometry ({reason}) repaired with make_valid")
-        fixed.append(geom)
+        poly, lost = _polygonal(geom)
+        dropped += lost
+        kept.extend(shapely.get_parts(poly))
     if clipped:
         report.repair(code, "clipped to the pack's box plus margin")
-    merged = shapely.union_all(fixed) if len(fixed) > 1 else (fixed[0] if fixed else None)
-    if merged is None:
-        return shapely.Polygon()
-    merged, dropped = _polygonal(merged)
     if dropped:
-        report.repair(code, f"{dropped} line or point part(s) without area dropped after repair")
-    rounded, _ = _polygonal(_round(merged))
-    return rounded
+        report.repair(code, f"{dropped} line or point part(s) without area dropped after clipping")
+    kept = [p for p in kept if not p.is_empty]
+    return shapely.MultiPolygon(kept) if kept else shapely.Polygon()
 
 
 def _countries(raw: gpd.GeoDataFrame, col: str, box: tuple[float, ...],
@@ -225,18 +217,19 @@ def _countries(raw: gpd.GeoDataFrame, col: str, box: tuple[float, ...],
 
 def _edge_repair_text(r: dict[str, Any]) -> str:
     extra = [f"{r['count']}" if r.get("count") not in (None, "") else "",
+             str(r.get("detail") or ""),
              f"{r['area_m2'] / 1e6:,.3f} km²" if isinstance(r.get("area_m2"), int | float) else ""]
     detail = ", ".join(x for x in extra if x)
     return f"{r['repair']}" + (f" ({detail})" if detail else "")
 
 
-def _tile_and_border(clipped: gpd.GeoDataFrame, src: Source,
-                     report: _Report) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def _tile_and_border(clipped: gpd.GeoDataFrame, src: Source, report: _Report,
+                     gap_m: float) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The countries as a tiling (lakes filled, overlaps and river gaps resolved by
     :mod:`borderkit._edges`) with area and provenance, and their shared edges."""
     from ._edges import derive_borders, repair_countries
 
-    tiled, repairs, _ = repair_countries(clipped, code="iso3")
+    tiled, repairs, _ = repair_countries(clipped, code="iso3", gap_m=gap_m)
     for r in repairs:
         report.repair(str(r["code"]), _edge_repair_text(r))
     found = derive_borders(tiled, code="iso3", repaired=True)
@@ -306,10 +299,13 @@ def _manifest(name: str, args: dict[str, Any], src: Source, report: _Report,
         "build": {
             "command": _command(name, args), "builder": "borderkit._packbuild",
             "resolution": src.resolution, "margin_deg": args["margin_deg"],
+            "gap_m": args["gap_m"],
             "countries": args.get("countries") or [],
-            "method": "countries: read with the box, features of one code merged, make_valid "
-                      "(polygonal parts kept), clipped to the box plus margin, snapped to a "
-                      f"1e-{DECIMALS} degree grid; borders: borderkit._edges.derive_borders",
+            "method": "countries: read with the box, features of one code merged, clipped to "
+                      "the box plus margin, then borderkit._edges.repair_countries (lakes "
+                      "filled, make_valid by part, overlaps resolved, river gaps up to gap_m "
+                      "split by nearest country); borders: their shared edges "
+                      "(borderkit._edges.derive_borders)",
             "repairs": report.repairs, "dropped": report.dropped,
         },
         "resources": resources,
@@ -348,16 +344,21 @@ def _box_andfind_source(args: dict[str, Any], work: Path, progress: Progress) ->
 
 def build(name: str, *, bbox: Any = None, countries: Any = None, out: Any = None,
           resolution: str | None = None, margin_deg: float = 0.5, cache: Any = None,
-          source: Any = None, progress: Progress = None) -> Path:
+          source: Any = None, gap_m: float | None = None, progress: Progress = None) -> Path:
     """Build a pack file; the parameters are those of :func:`borderkit.packs.build_pack`."""
     name = _check_name(name)
     if (bbox is None) == (countries is None):
         raise DataError("give either bbox=(west, south, east, north) or countries=[ISO3, ...]")
     if not (isinstance(margin_deg, int | float) and 0 <= margin_deg <= 10):
         raise DataError(f"margin_deg={margin_deg!r}: give a number of degrees from 0 to 10")
+    from ._edges import DEFAULT_GAP_M
+
+    gap_m = DEFAULT_GAP_M if gap_m is None else gap_m
+    if not (isinstance(gap_m, int | float) and 0 <= gap_m <= 100_000):
+        raise DataError(f"gap_m={gap_m!r}: give the widest river gap to close, 0 to 100000 m")
     target = Path(out).expanduser() if out is not None else Path(f"{name}.bkpack")
     args: dict[str, Any] = {"bbox": bbox, "resolution": resolution, "source": source,
-                            "cache": cache, "margin_deg": float(margin_deg),
+                            "cache": cache, "margin_deg": float(margin_deg), "gap_m": float(gap_m),
                             "countries": _check_codes(countries) if countries is not None else None}
     report = _Report()
     with tempfile.TemporaryDirectory(prefix="borderkit-pack-") as tmp:
@@ -374,7 +375,7 @@ def build(name: str, *, bbox: Any = None, countries: Any = None, out: Any = None
                         "check the box (west, south, east, north)")
     say(progress, f"filling lakes and river gaps, deriving the land borders of {len(clipped)} "
                   "countries")
-    countries_, borders = _tile_and_border(clipped, src, report)
+    countries_, borders = _tile_and_border(clipped, src, report, args["gap_m"])
     created = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     members: dict[str, bytes] = {}
     resources = []

@@ -436,7 +436,7 @@ def build_pack(name: str, *, bbox: Iterable[float] | None = None,
                countries: Iterable[str] | None = None, out: str | os.PathLike[str] | None = None,
                resolution: str | None = None, margin_deg: float = 0.5,
                cache: str | os.PathLike[str] | None = None,
-               source: str | os.PathLike[str] | None = None,
+               source: str | os.PathLike[str] | None = None, gap_m: float | None = None,
                progress: Any = None) -> Path:
     """Build a region pack file from the npm registry (see :mod:`borderkit._packbuild`).
 
@@ -461,6 +461,10 @@ def build_pack(name: str, *, bbox: Iterable[float] | None = None,
     source : path, optional
         A local tarball or GeoJSON file (with an ``A3`` or ``iso3`` column) used
         instead of the registry (no network).
+    gap_m : float, optional
+        The widest river gap (water cut out of both neighbours) closed and split
+        by nearest country, in metres; default ``borderkit._edges.DEFAULT_GAP_M``
+        (3 km), the world base's rule.
     progress : callable, optional
         Called with one line of text per step (the CLI prints it).
 
@@ -481,6 +485,6 @@ def build_pack(name: str, *, bbox: Iterable[float] | None = None,
 
     path = _packbuild.build(name, bbox=bbox, countries=countries, out=out,
                             resolution=resolution, margin_deg=margin_deg, cache=cache,
-                            source=source, progress=progress)
+                            source=source, gap_m=gap_m, progress=progress)
     open_pack(path)  # what was written reads back
     return path
