@@ -219,7 +219,10 @@ def _inset_names(geoms: np.ndarray, names: np.ndarray, view_box: Any, frame: Ins
                  red: tuple[float, float, float, float], most: int = 4) -> list[str]:
     """``<text>`` names of the countries in the map's extent, largest first, each inside
     its own outline, off the red frame and the other names (left out when no room)."""
-    placed: list[tuple[float, float, float, float]] = [red]
+    # the page widens the red frame to the visible view: keep names off a margin round it
+    gx, gy = 0.3 * (red[2] - red[0]) + 3, 0.3 * (red[3] - red[1]) + 3
+    placed: list[tuple[float, float, float, float]] = [
+        (red[0] - gx, red[1] - gy, red[2] + gx, red[3] + gy)]
     out: list[str] = []
     order = sorted(range(len(geoms)), key=lambda i: -float(shapely.area(geoms[i])))
     for i in order:
