@@ -19,7 +19,7 @@ import numpy as np
 from .._display import display_text, label_anchor
 from ..spec import ResolvedLayer
 from ._layers import _marker
-from ._page import _halo, _Page
+from ._page import _Page
 
 log = logging.getLogger(__name__)
 
@@ -98,34 +98,121 @@ def place_labels(page: _Page, drawn: list[ResolvedLayer], renderer: Any) -> None
     """Label the features of the *drawn* layers that ask for labels.
 
     Each label's box (display pixels) goes into ``page.info.labels``; a label that
-    still overlaps other map text is reported.
+    still overlaps other map text is reported. No label is dropped: one with no
+    free spot nearby goes farther out with a leader line, or stays at its least
+    crowded spot (reported).
+
+    The labels are drawn as glyph outlines: one collection per glyph and size for
+    the white halos, one for the letters, and one collection of leader lines, so a
+    file with thousands of labels writes each glyph once (a PDF references it).
     """
     ax = page.ax
     blocked = _blocked_boxes(page, renderer)
     frame = ax.get_window_extent(renderer)
+    k = page.fig.dpi / 72.0
+    upp = (page.extent[2] - page.extent[0]) / (frame.width / k)  # map units per point
+    glyphs = _Glyphs(page.families)
+    leaders: list[np.ndarray] = []
+    moved = 0
     for text, (x, y), radius, lyr in _label_jobs(page, drawn):
-        point = lyr.style["geom"] == "point"
-        size = 7.5 if point else 7
+        shown = page.text(text)
+        size = 7.5 if lyr.style["geom"] == "point" else 7.0
+        w, h, descent = glyphs.measure(shown, size)
         gap = radius + 2.0
-        ann = ax.annotate(page.text(text), xy=(x, y), xycoords="data", xytext=(gap, 0),
-                          textcoords="offset points", fontsize=size, zorder=150,
-                          color="#111111", path_effects=_halo(),
-                          annotation_clip=False, gid=f"bk-label-{lyr.id}")
-        best, best_cost = _best_spot(ann, gap, blocked, frame, renderer)
+        px, py = ax.transData.transform((x, y))
+        best, best_cost = _best_spot((px, py), w * k, h * k, gap, blocked, frame, k)
         off, ha, va, box, dist = best
-        ann.xyann = off
-        ann.set(horizontalalignment=ha, verticalalignment=va)
+        sx, sy = _ALIGN_X[ha], _ALIGN_Y[va]
+        origin = (off[0] - sx * w, off[1] - sy * h + descent)  # baseline start, points
+        glyphs.add(shown, size, (x + origin[0] * upp, y + origin[1] * upp), upp)
         if dist > 0:
-            ax.annotate("", xy=(x, y), xycoords="data", xytext=off,
-                        textcoords="offset points", zorder=149,
-                        arrowprops={"arrowstyle": "-", "color": "#555555", "lw": 0.5,
-                                    "shrinkA": 0, "shrinkB": radius + 0.5})
+            moved += 1
+            unit = np.asarray(off) / max(math.hypot(*off), 1e-9)
+            start = np.array([x, y]) + unit * (radius + 0.5) * upp
+            leaders.append(np.array([start, (x + off[0] * upp, y + off[1] * upp)]))
         log.debug("label %r: cost %.1f at %s", text, best_cost, best[:3])
         if best_cost >= 1.0:
             page.report.append(f"label {text!r} ({lyr.name}) overlaps other map text")
         blocked.add(box)
         key = text if text not in page.info.labels else f"{text} ({lyr.id})"
         page.info.labels[key] = (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
+    glyphs.draw(ax)
+    if leaders:
+        from matplotlib.collections import LineCollection
+
+        ax.add_collection(LineCollection(leaders, colors="#555555", linewidths=0.5, zorder=149,
+                                         gid="bk-label-leaders"), autolim=False)
+        page.report.append(f"{moved} label(s) set off from their feature with a leader line "
+                           "(no free spot next to it)")
+
+
+class _Glyphs:
+    """Labels as glyph outlines in map units, drawn as two paths: halos, then letters.
+
+    Each use of a glyph is its outline (in points) scaled to map units and moved to
+    its place, so the labels stay put at any dpi (the map's extent and its size in
+    inches are fixed). All labels together are one path for the white halos and
+    one for the letters: a backend writes them in one go (in C for PDF and PNG).
+    """
+
+    def __init__(self, families: Sequence[str]) -> None:
+        self.families = list(families)
+        self.props: dict[float, Any] = {}
+        self.outlines: dict[str, Any] = {}  # glyph id -> (vertices, codes) at FONT_SCALE
+        self.verts: list[np.ndarray] = []
+        self.codes: list[np.ndarray] = []
+        self._line: dict[float, tuple[float, float]] = {}
+
+    def _prop(self, size: float) -> Any:
+        from matplotlib.font_manager import FontProperties
+
+        if size not in self.props:
+            self.props[size] = FontProperties(family=self.families, size=size)
+        return self.props[size]
+
+    def measure(self, s: str, size: float) -> tuple[float, float, float]:
+        """Width, line height and descent of *s* in points (height and descent of the
+        font's line, so labels of one size share a baseline offset)."""
+        from matplotlib.textpath import text_to_path
+
+        prop = self._prop(size)
+        if size not in self._line:
+            _, lh, ld = text_to_path.get_text_width_height_descent("lp", prop, ismath=False)
+            self._line[size] = (float(lh), float(ld))
+        w, _, _ = text_to_path.get_text_width_height_descent(s, prop, ismath=False)
+        lh, ld = self._line[size]
+        return float(w), lh, ld
+
+    def add(self, s: str, size: float, origin: tuple[float, float], upp: float) -> None:
+        """Place *s* with its baseline starting at *origin* (map units)."""
+        from matplotlib.textpath import text_to_path
+
+        font = getattr(text_to_path, "_get_font")(self._prop(size))  # noqa: B009 - no stub
+        info, _, _ = text_to_path.get_glyphs_with_font(font, s, glyph_map=self.outlines)
+        scale = size / text_to_path.FONT_SCALE * upp
+        for gid, gx, gy, gscale in info:
+            verts, codes = self.outlines[gid]
+            if len(verts):
+                self.verts.append(np.asarray(verts) * (scale * gscale)
+                                  + (origin[0] + gx * scale, origin[1] + gy * scale))
+                self.codes.append(np.asarray(codes))
+
+    def draw(self, ax: Any) -> None:
+        """White halos under all letters, then the letters."""
+        from matplotlib.patches import PathPatch
+        from matplotlib.path import Path as MplPath
+
+        if not self.verts:
+            return
+        path = MplPath(np.concatenate(self.verts), np.concatenate(self.codes))
+        common = {"transform": ax.transData, "clip_on": False}
+        # add_artist, not add_patch: the map's limits are set, and add_patch would walk
+        # every curve of every glyph for them
+        ax.add_artist(PathPatch(path, facecolor="none", edgecolor="white", linewidth=2.4,
+                                joinstyle="round", zorder=149.5, gid="bk-label-halo",
+                                **common))
+        ax.add_artist(PathPatch(path, facecolor="#111111", edgecolor="none", linewidth=0,
+                                zorder=150, gid="bk-label", **common))
 
 
 def _blocked_boxes(page: _Page, renderer: Any) -> _Boxes:
@@ -175,26 +262,21 @@ def _label_jobs(page: _Page, drawn: list[ResolvedLayer]) -> list[tuple[Any, ...]
     return [job[2:] for job in jobs]
 
 
-def _best_spot(ann: Any, gap: float, blocked: _Boxes,
-               frame: Any, renderer: Any) -> tuple[tuple[Any, ...], float]:
-    """The first free candidate spot of *ann*, else the one of least overlap, and its cost.
+def _best_spot(anchor: tuple[float, float], w: float, h: float, gap: float, blocked: _Boxes,
+               frame: Any, k: float) -> tuple[tuple[Any, ...], float]:
+    """The first free candidate spot of a *w* x *h* pixel label at *anchor* (pixels),
+    else the one of least overlap, and its cost.
 
     The spot is (offset in points, ha, va, box in display pixels, extra distance).
-    The text is measured once; its box at each candidate follows from the offset and
-    the alignment (unrotated text keeps its size when it moves or changes alignment).
     """
-    ann.xyann = (0.0, 0.0)
-    ann.set(horizontalalignment="left", verticalalignment="bottom")
-    e = ann.get_window_extent(renderer)
-    w, h, k = e.x1 - e.x0, e.y1 - e.y0, ann.figure.dpi / 72.0
     off = _UNIT * (gap + _DIST)[:, None]
-    x0 = e.x0 + off[:, 0] * k - _SHIFT[:, 0] * w
-    y0 = e.y0 + off[:, 1] * k - _SHIFT[:, 1] * h
+    x0 = anchor[0] + off[:, 0] * k - _SHIFT[:, 0] * w
+    y0 = anchor[1] + off[:, 1] * k - _SHIFT[:, 1] * h
     boxes = np.stack([x0 - 1.5, y0 - 1.5, x0 + w + 1.5, y0 + h + 1.5], axis=1)
     out = np.clip(frame.x0 - boxes[:, 0], 0, None) + np.clip(boxes[:, 2] - frame.x1, 0, None) \
         + np.clip(frame.y0 - boxes[:, 1], 0, None) + np.clip(boxes[:, 3] - frame.y1, 0, None)
     cost = blocked.overlaps(boxes) + out * (boxes[:, 3] - boxes[:, 1]) * 4
-    free = np.flatnonzero(cost < 0.5)  # candidates come in order of preference
+    free = np.flatnonzero(cost < 1e-6)  # candidates come in order of preference
     i = int(free[0]) if len(free) else int(np.argmin(cost))
     dist, (_, _, ha, va) = _CANDIDATES[i]
     spot = ((float(off[i, 0]), float(off[i, 1])), ha, va, tuple(map(float, boxes[i])), dist)
@@ -204,5 +286,6 @@ def _best_spot(ann: Any, gap: float, blocked: _Boxes,
 _DIST = np.array([dist for dist, _ in _CANDIDATES])
 _UNIT = np.array([(d[0], d[1]) for _, d in _CANDIDATES])
 # where the anchor sits along the text box, by alignment
-_SHIFT = np.array([({"left": 0.0, "center": 0.5, "right": 1.0}[d[2]],
-                    {"bottom": 0.0, "center": 0.5, "top": 1.0}[d[3]]) for _, d in _CANDIDATES])
+_ALIGN_X = {"left": 0.0, "center": 0.5, "right": 1.0}
+_ALIGN_Y = {"bottom": 0.0, "center": 0.5, "top": 1.0}
+_SHIFT = np.array([(_ALIGN_X[d[2]], _ALIGN_Y[d[3]]) for _, d in _CANDIDATES])
