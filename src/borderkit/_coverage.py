@@ -188,13 +188,15 @@ def view_countries(pack_frame: Any, where: Mapping[str, Any] | None,
     world, geoms = world[keep], geoms[keep]
     box = shapely.box(*pack.bbox)
     held = pack_frame["iso3"].tolist() if "iso3" in pack_frame.columns else []
-    pack_union = shapely.union_all(pack_frame.geometry.to_numpy())
+    # only the pack's land near the view can overlap the world's countries there
+    near = shapely.clip_by_rect(pack_frame.geometry.to_numpy(), *window)
+    near = near[~shapely.is_empty(near)]
     in_pack = world["iso3"].isin(held).to_numpy() if "iso3" in world.columns else \
         np.zeros(len(world), dtype=bool)
     # a country the pack holds: the world's part outside the box; any other: the land
     # the pack's countries leave free
     outside = shapely.difference(geoms[in_pack], box)
-    free = shapely.difference(geoms[~in_pack], pack_union)
+    free = np.array([_minus(g, near) for g in geoms[~in_pack]], dtype=object)
     rows = _merge_rows(pack_frame, world[in_pack], outside, pack)
     extra = world[~in_pack].drop(columns=world.geometry.name)
     extra = extra.assign(geometry=free,
@@ -212,6 +214,14 @@ def view_countries(pack_frame: Any, where: Mapping[str, Any] | None,
         f"({len(extra)} countr{'y' if len(extra) == 1 else 'ies'} from the world base only)"
     )
     return frame
+
+
+def _minus(geom: Any, others: np.ndarray) -> Any:
+    """*geom* without the parts of *others* that touch it (one at a time: cheaper than
+    uniting a pack's detailed outlines first)."""
+    for other in others[shapely.intersects(others, geom)]:
+        geom = shapely.difference(geom, other)
+    return geom
 
 
 def _merge_rows(pack_frame: Any, world: Any, outside: np.ndarray, pack: Pack) -> Any:
@@ -299,8 +309,13 @@ def inset_countries(bounds: Sequence[float], report: list[str]) -> Any:
     window = inset_window(bounds)
     geoms = shapely.clip_by_rect(world.geometry.to_numpy(), *window)
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    # a few hundred pixels at most: Douglas-Peucker without topology is enough to draw
+    # (and 20 times faster at 1 km); the renderers simplify again at their own scale
     tol = (window[3] - window[1]) / 400
-    geoms = shapely.simplify(geoms[keep], tol, preserve_topology=True)
+    geoms = shapely.simplify(geoms[keep], tol, preserve_topology=False)
+    keep = keep.copy()
+    keep[keep] = ~shapely.is_empty(geoms)
+    geoms = geoms[~shapely.is_empty(geoms)]
     frame = world[keep].drop(columns=world.geometry.name)
     cols = [c for c in ("iso3", "name", "source", "license", "attribution") if c in frame]
     frame = gpd.GeoDataFrame(frame[cols].reset_index(drop=True), geometry=list(geoms),
