@@ -353,3 +353,26 @@ def test_coverage_warning_names_an_installed_pack_that_covers_the_view(world, mo
     spec = ladakh(layers=[bk.Layer("countries"), bk.Layer("places")])
     (w,) = _resolve_quiet(spec)[1]
     assert "The installed pack ladakh covers this view" in str(w.message)
+
+
+# --------------------------------------------------------------------------- the real world base
+
+
+@pytest.fixture
+def real_world():
+    frame = _coverage.world_countries()
+    if frame is None:
+        pytest.skip("the world base (data/world, borderkit._world) is not installed")
+    return frame
+
+
+def test_real_ladakh_map_draws_india_and_china_as_land(real_world):
+    resolved, said = _resolve_quiet(ladakh())
+    frame = _countries(resolved)
+    by_iso = frame.set_index("iso3").geometry
+    assert by_iso["IND"].intersects(shapely.Point(*LEH).buffer(0.05))
+    assert by_iso["CHN"].bounds[2] > 80.5
+    assert said == [] and resolved.attribution[0] == OSM
+    names = re.findall(r'class="bk-inset-name"[^>]*>([^<]*)<',
+                       bk.brief_map(resolved).to_html())
+    assert "India" in names and "Tajikistan" not in names
