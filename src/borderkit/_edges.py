@@ -34,6 +34,7 @@ and logged, never silent):
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -64,29 +65,28 @@ def _polygonal(geom: Any) -> Any:
 def _fill_lakes(geoms: np.ndarray, codes: list[str], repairs: list) -> np.ndarray:
     """Drop the holes in which no other country lies (lakes); keep enclaves' holes."""
     parts, owner = shapely.get_parts(geoms, return_index=True)
-    shells = shapely.polygons(shapely.get_exterior_ring(parts))
-    inside = shapely.point_on_surface(shells)
-    out = []
-    for i in range(len(geoms)):
-        mine = parts[owner == i]
-        rebuilt, dropped = [], 0
-        for part in mine:
-            rings = shapely.get_interior_ring(part, range(shapely.get_num_interior_rings(part)))
-            if len(rings) == 0:
-                rebuilt.append(part)
-                continue
-            holes = shapely.polygons(rings)
-            tree = shapely.STRtree(holes)
-            hit = tree.query(inside, predicate="within")
-            foreign = hit[1][owner[hit[0]] != i]
-            keep = np.zeros(len(rings), bool)
-            keep[foreign] = True
-            dropped += int((~keep).sum())
-            rebuilt.append(shapely.polygons(shapely.get_exterior_ring(part), holes=rings[keep]))
-        if dropped:
-            repairs.append({"code": codes[i], "repair": "lakes filled", "count": dropped})
-        out.append(shapely.MultiPolygon(rebuilt) if rebuilt else shapely.MultiPolygon())
-    return np.asarray(out, dtype=object)
+    exteriors = shapely.get_exterior_ring(parts)
+    inside = shapely.point_on_surface(shapely.polygons(exteriors))
+    n_holes = shapely.get_num_interior_rings(parts)
+    hole_part = np.repeat(np.arange(len(parts)), n_holes)
+    first = np.repeat(np.cumsum(n_holes) - n_holes, n_holes)
+    rings = shapely.get_interior_ring(parts[hole_part], np.arange(len(hole_part)) - first)
+    keep = np.zeros(len(rings), bool)
+    if len(rings):
+        pt, hole = shapely.STRtree(shapely.polygons(rings)).query(inside, predicate="within")
+        keep[hole[owner[pt] != owner[hole_part[hole]]]] = True
+    rebuilt = shapely.polygons(exteriors)
+    for p in np.unique(hole_part[keep]):
+        rebuilt[p] = shapely.polygons(exteriors[p], holes=rings[(hole_part == p) & keep])
+    dropped = np.bincount(owner[hole_part[~keep]], minlength=len(geoms))
+    for i in np.flatnonzero(dropped):
+        repairs.append({"code": codes[i], "repair": "lakes filled", "count": int(dropped[i])})
+    out = np.asarray([shapely.MultiPolygon()] * len(geoms), dtype=object)
+    if len(parts):
+        grouped = shapely.multipolygons(rebuilt, indices=owner)
+        out[: len(grouped)] = grouped
+        out[shapely.is_missing(out)] = shapely.MultiPolygon()
+    return out
 
 
 def _make_valid(geoms: np.ndarray, codes: list[str], repairs: list) -> np.ndarray:
@@ -152,13 +152,41 @@ def _area_m2(geom: Any) -> float:
     return abs(float(GEOD.geometry_area_perimeter(geom)[0]))
 
 
-def _gap_faces(geoms: np.ndarray, gap_m: float) -> np.ndarray:
-    """Faces added by closing the union with radius gap_m / 2 (degrees), not in any country."""
+def _gap_faces(geoms: np.ndarray, gap_m: float, tile: float = 2.0) -> np.ndarray:
+    """Faces added by closing the union with radius gap_m / 2 (degrees), not in any country.
+
+    The closing is local (it depends on the shapes within twice its radius), so it is done
+    tile by tile on the countries clipped to the tile plus that margin, and only in tiles
+    where two countries come within ``gap_m`` of each other: coasts of one country alone
+    are skipped, which is most of the world.
+    """
     r = gap_m / 2.0 / M_PER_DEG
-    union = shapely.union_all(geoms)
-    closed = shapely.buffer(shapely.buffer(union, r, quad_segs=4), -r, quad_segs=4)
-    gaps = _polygonal(shapely.difference(closed, union))
-    return shapely.get_parts(gaps)
+    margin = 2.0 * r + 1e-6
+    tree = shapely.STRtree(geoms)
+    x_min, y_min, x_max, y_max = shapely.total_bounds(geoms)
+    pieces = []
+    for x0 in np.arange(math.floor(x_min), x_max, tile):
+        for y0 in np.arange(math.floor(y_min), y_max, tile):
+            box = (x0, y0, x0 + tile, y0 + tile)
+            wide = (x0 - margin, y0 - margin, x0 + tile + margin, y0 + tile + margin)
+            hits = tree.query(shapely.box(*wide))
+            if len(hits) < 2:
+                continue
+            clipped = shapely.clip_by_rect(geoms[hits], *wide)
+            clipped = clipped[~shapely.is_empty(clipped)]
+            if len(clipped) < 2:
+                continue
+            near = shapely.STRtree(clipped).query(clipped, predicate="dwithin", distance=2 * r)
+            if not (near[0] != near[1]).any():
+                continue
+            union = shapely.union_all(clipped)
+            closed = shapely.buffer(shapely.buffer(union, r, quad_segs=4), -r, quad_segs=4)
+            gap = shapely.clip_by_rect(shapely.difference(closed, union), *box)
+            if not gap.is_empty:
+                pieces.append(_polygonal(gap))
+    if not pieces:
+        return np.asarray([], dtype=object)
+    return shapely.get_parts(_polygonal(shapely.union_all(pieces)))
 
 
 def _split_gaps(
