@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import geopandas as gpd
@@ -195,3 +196,31 @@ def test_a_thousand_labels_are_all_drawn_in_few_artists():
     assert len(ax.texts) < 20
     leaders = [c for c in ax.collections if c.get_gid() == "bk-label-leaders"]
     assert len(leaders) == 1 and len(leaders[0].get_segments()) > 0
+
+
+def test_crowded_labels_stay_near_their_point_with_leader_lines():
+    # 12 places within a few km: most cannot sit right next to their marker
+    rng = np.random.default_rng(3)
+    lonlat = np.column_stack([72 + rng.uniform(-0.05, 0.05, 12), 38 + rng.uniform(-0.05, 0.05, 12)])
+    pts = _points([f"Village {i}" for i in range(12)], lonlat)
+    spec = bk.BriefSpec(title="Crowded", layers=[bk.Layer(pts, kind="city", labels=True)],
+                        uncertainty=False, inset=False, legend=False, bounds=(70, 37, 74, 39))
+    fig = bk.render_static(spec, dpi=72, page="A4-landscape")
+    assert len(fig.borderkit.labels) == 12  # none dropped
+    xy = fig.axes[0].transData.transform(np.column_stack(
+        __import__("pyproj").Transformer.from_crs(4326, fig.borderkit.crs, always_xy=True)
+        .transform(lonlat[:, 0], lonlat[:, 1])))
+    for i, (x, y) in enumerate(xy):
+        x0, y0, x1, y1 = fig.borderkit.labels[f"Village {i}"]
+        gap = math.hypot(max(x0 - x, 0, x - x1), max(y0 - y, 0, y - y1))  # points at 72 dpi
+        assert gap < 60, (i, gap)
+    assert any("with a leader line" in r for r in fig.borderkit.report)
+    (leaders,) = [c for c in fig.axes[0].collections if c.get_gid() == "bk-label-leaders"]
+    assert len(leaders.get_segments()) >= 1
+
+
+def test_distance_labels_of_the_preset_are_drawn_on_every_page():
+    for page in ("A4", "Letter-landscape"):
+        fig = bk.render_static("tajikistan-2020-05", page=page, dpi=40)
+        keys = [k for k in fig.borderkit.labels if k.startswith("To the ")]
+        assert len(keys) == 2, (page, sorted(fig.borderkit.labels))

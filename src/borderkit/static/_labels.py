@@ -90,6 +90,9 @@ class _Boxes:
         return np.asarray((np.clip(w, 0, None) * np.clip(h, 0, None)).sum(axis=1))
 
 
+_PAD = 0.6  # points around a label's text that others keep clear of
+#: Layers whose labels carry a key fact (never dropped; each one set off is reported).
+_KEY_KINDS = frozenset({"distance_line", "ring"})
 _MANY = 400  # a box over more cells than this is kept in one list, not filed by cell
 _BIG = (-(2**62), 0)  # the grid key of those boxes
 
@@ -113,7 +116,7 @@ def place_labels(page: _Page, drawn: list[ResolvedLayer], renderer: Any) -> None
     upp = (page.extent[2] - page.extent[0]) / (frame.width / k)  # map units per point
     glyphs = _Glyphs(page.families)
     leaders: list[np.ndarray] = []
-    moved = 0
+    moved: list[str] = []
     for text, (x, y), radius, lyr in _label_jobs(page, drawn):
         shown = page.text(text)
         size = 7.5 if lyr.style["geom"] == "point" else 7.0
@@ -126,7 +129,10 @@ def place_labels(page: _Page, drawn: list[ResolvedLayer], renderer: Any) -> None
         origin = (off[0] - sx * w, off[1] - sy * h + descent)  # baseline start, points
         glyphs.add(shown, size, (x + origin[0] * upp, y + origin[1] * upp), upp)
         if dist > 0:
-            moved += 1
+            moved.append(text)
+            if lyr.kind in _KEY_KINDS:
+                page.report.append(f"key label {text!r} ({lyr.name}) set off from its "
+                                   f"feature by {dist:g} pt with a leader line")
             unit = np.asarray(off) / max(math.hypot(*off), 1e-9)
             start = np.array([x, y]) + unit * (radius + 0.5) * upp
             leaders.append(np.array([start, (x + off[0] * upp, y + off[1] * upp)]))
@@ -142,8 +148,8 @@ def place_labels(page: _Page, drawn: list[ResolvedLayer], renderer: Any) -> None
 
         ax.add_collection(LineCollection(leaders, colors="#555555", linewidths=0.5, zorder=149,
                                          gid="bk-label-leaders"), autolim=False)
-        page.report.append(f"{moved} label(s) set off from their feature with a leader line "
-                           "(no free spot next to it)")
+        page.report.append(f"{len(moved)} label(s) set off from their feature with a leader "
+                           "line (no free spot next to it)")
 
 
 class _Glyphs:
@@ -272,7 +278,8 @@ def _best_spot(anchor: tuple[float, float], w: float, h: float, gap: float, bloc
     off = _UNIT * (gap + _DIST)[:, None]
     x0 = anchor[0] + off[:, 0] * k - _SHIFT[:, 0] * w
     y0 = anchor[1] + off[:, 1] * k - _SHIFT[:, 1] * h
-    boxes = np.stack([x0 - 1.5, y0 - 1.5, x0 + w + 1.5, y0 + h + 1.5], axis=1)
+    pad = _PAD * k  # the halo's half width, so halos keep off other text too
+    boxes = np.stack([x0 - pad, y0 - pad, x0 + w + pad, y0 + h + pad], axis=1)
     out = np.clip(frame.x0 - boxes[:, 0], 0, None) + np.clip(boxes[:, 2] - frame.x1, 0, None) \
         + np.clip(frame.y0 - boxes[:, 1], 0, None) + np.clip(boxes[:, 3] - frame.y1, 0, None)
     cost = blocked.overlaps(boxes) + out * (boxes[:, 3] - boxes[:, 1]) * 4
