@@ -418,7 +418,11 @@ def region(name: str, /, *, country: str | None = None) -> gpd.GeoDataFrame:
     ----------
     name : str
         For example ``"GBAO"``, ``"Gorno-Badakhshan"``, ``"TJ-GB"``,
-        ``"Kuhistoni Badakhshon"``, ``"Горно-Бадахшанская"``, ``"Sogd"``.
+        ``"Kuhistoni Badakhshon"``, ``"Горно-Бадахшанская"``, ``"Sogd"``,
+        ``"Punjab"``, ``"Ladakh"``.
+    country : str, optional
+        Look only in this country (ISO code or name), for a name that several
+        countries share (``region("Punjab", country="PAK")``).
 
     Returns
     -------

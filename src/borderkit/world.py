@@ -116,10 +116,29 @@ def country_code(name: Any, /) -> str:
 
 
 def country(name: Any, /) -> gpd.GeoDataFrame:
-    """One country of the world base as a one-row frame.
+    """One country as a one-row frame: the world base's outline, or a pack's.
 
-    A region pack's outline replaces the world base's when the country lies
-    wholly inside the pack's box (see :func:`borderkit.border` for the rule).
+    A registered region pack's outline replaces the world base's (about 1 km)
+    when the country lies wholly inside the pack's box, since pack layers are
+    clipped to their box.
+
+    Parameters
+    ----------
+    name : str
+        ISO 3166-1 alpha-3 or alpha-2 code, or a name in English, Russian,
+        Chinese, Arabic, French or Spanish (``"India"``, ``"IN"``, ``"Индия"``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row with ``iso3``, ``iso2``, ``name`` and ``name_<lang>`` columns,
+        ``area_m2`` (geodesic) and the provenance columns (``source``,
+        ``license``, ``precision_m``, ``note``); a MultiPolygon in EPSG:4326.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        If no country has that name or code; the message lists close matches.
 
     Examples
     --------
@@ -137,11 +156,44 @@ def country(name: Any, /) -> gpd.GeoDataFrame:
         raise DatasetNotFoundError(
             f"country {name!r} ({code}) has no outline in the world base; "
             "see borderkit.world.countries() for those that have one")
-    return frame.iloc[[rows[0]]].reset_index(drop=True)
+    return _from_pack(frame.iloc[[rows[0]]].reset_index(drop=True),
+                      lambda pack: _pack_country(pack, code))
+
+
+def _pack_country(pack: Any, code: str) -> gpd.GeoDataFrame | None:
+    """The rows of *pack*'s countries layer for ISO3 *code* (None without such a layer)."""
+    if "countries" not in pack.layers():
+        return None
+    layer = pack.layer("countries")
+    return layer[layer["iso3"] == code] if "iso3" in layer.columns else None
+
+
+def _from_pack(world_row: gpd.GeoDataFrame, take: Any) -> gpd.GeoDataFrame:
+    """A registered pack's feature for *world_row* when the feature lies wholly inside the
+    pack's box (pack layers are clipped to their box), else *world_row*.
+
+    *take* gets the pack and returns its matching rows or None. The shipped
+    Tajikistan pack is consulted by :mod:`borderkit.data` before this.
+    """
+    from . import packs
+
+    box = tuple(float(v) for v in world_row.total_bounds)
+    pack = packs.pack_for(box)
+    if pack is None or pack.builtin:
+        return world_row
+    found = take(pack)
+    if found is None or len(found) == 0:
+        return world_row
+    return found.iloc[[0]].reset_index(drop=True)
 
 
 def world_border(a3: str, b3: str) -> gpd.GeoDataFrame:
-    """The world base's land border between two ISO3 codes (sorted), or a typed error."""
+    """The land border between two ISO3 codes (sorted): a registered pack's when the line
+    lies wholly inside its box, else the world base's; a typed error when there is none."""
+    return _from_pack(_world_border(a3, b3), lambda pack: pack.border(a3, b3))
+
+
+def _world_border(a3: str, b3: str) -> gpd.GeoDataFrame:
     frame = _base().borders()
     hit = frame.index[(frame["a"] == a3) & (frame["b"] == b3)].tolist()
     if not hit:
