@@ -129,6 +129,19 @@ def test_borders_are_the_shared_edges_with_geodesic_lengths(built: Path):
     assert ab["length_m"].iloc[0] == pytest.approx(meridian, rel=1e-6)
     assert ab["source"].iloc[0].startswith("local file countries.geojson")
     assert pack.border("AAA", "FAR") is None
+    assert bool(ab["complete"].iloc[0])
+    cut = pack.border("BBB", "CCC")  # CCC is clipped, but BBB-CCC ends inside: complete
+    assert bool(cut["complete"].iloc[0])
+    countries = pack.layer("countries").set_index("iso3")
+    assert not countries["complete"]["CCC"] and countries["complete"]["AAA"]
+
+
+def test_a_border_cut_by_the_extent_says_so(source: Path, tmp_path: Path):
+    out = _build(source, tmp_path / "cut.bkpack", bbox=(0, 0, 1, 3), margin_deg=0.2)
+    line = packs.open_pack(out).border("AAA", "CCC")
+    assert not bool(line["complete"].iloc[0])
+    assert "Cut at the pack's extent" in line["note"].iloc[0]
+    assert line["length_m"].iloc[0] == pytest.approx(GEOD.line_length([0, 1.2], [2, 2]), rel=1e-3)
 
 
 def test_every_repair_and_drop_is_reported(source: Path, tmp_path: Path):

@@ -223,28 +223,40 @@ def _edge_repair_text(r: dict[str, Any]) -> str:
     return f"{r['repair']}" + (f" ({detail})" if detail else "")
 
 
-def _tile_and_border(clipped: gpd.GeoDataFrame, src: Source, report: _Report,
-                     gap_m: float) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+CUT_NOTE = "cut at the pack's extent: only the part inside is here (and measured)"
+
+
+def _tile_and_border(clipped: gpd.GeoDataFrame, src: Source, report: _Report, gap_m: float,
+                     extent: tuple[float, ...]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The countries as a tiling (lakes filled, overlaps and river gaps resolved by
-    :mod:`borderkit._edges`) with area and provenance, and their shared edges."""
+    :mod:`borderkit._edges`) with area and provenance, and their shared edges.
+
+    ``complete`` is False for a country or border that reaches the extent's edge:
+    the pack holds only its part inside (its ``area_m2`` / ``length_m`` too).
+    """
     from ._edges import derive_borders, repair_countries
 
     tiled, repairs, _ = repair_countries(clipped, code="iso3", gap_m=gap_m)
     for r in repairs:
         report.repair(str(r["code"]), _edge_repair_text(r))
     found = derive_borders(tiled, code="iso3", repaired=True)
+    edge = shapely.box(*extent).boundary
     countries = tiled.copy()
     countries["area_m2"] = [abs(_GEOD.geometry_area_perimeter(g)[0]) for g in tiled.geometry]
+    countries["complete"] = shapely.distance(countries.geometry.values, edge) > 1e-6
     for key, value in src.provenance().items():
         countries[key] = value
     countries["note"] = ["; ".join(report.notes.get(c, [])) or "as published"
                          for c in countries["iso3"]]
-    countries = countries[["id", "iso3", "area_m2", *PROV_COLS, "geometry"]]
+    countries = countries[["id", "iso3", "area_m2", "complete", *PROV_COLS, "geometry"]]
     borders = found.copy()
+    borders["complete"] = shapely.distance(borders.geometry.values, edge) > 1e-6
+    borders["note"] = [n if ok else f"{n} {CUT_NOTE[0].upper()}{CUT_NOTE[1:]}."
+                       for n, ok in zip(borders["note"], borders["complete"], strict=True)]
     for key, value in src.provenance(note="").items():
         if key != "note":
             borders[key] = value
-    borders = borders[["id", "a", "b", "length_m", *PROV_COLS, "geometry"]]
+    borders = borders[["id", "a", "b", "length_m", "complete", *PROV_COLS, "geometry"]]
     return (countries.reset_index(drop=True),
             borders.sort_values("id").reset_index(drop=True))
 
@@ -375,7 +387,7 @@ def build(name: str, *, bbox: Any = None, countries: Any = None, out: Any = None
                         "check the box (west, south, east, north)")
     say(progress, f"filling lakes and river gaps, deriving the land borders of {len(clipped)} "
                   "countries")
-    countries_, borders = _tile_and_border(clipped, src, report, args["gap_m"])
+    countries_, borders = _tile_and_border(clipped, src, report, args["gap_m"], args["extent"])
     created = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     members: dict[str, bytes] = {}
     resources = []
