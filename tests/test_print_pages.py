@@ -224,3 +224,15 @@ def test_distance_labels_of_the_preset_are_drawn_on_every_page():
         fig = bk.render_static("tajikistan-2020-05", page=page, dpi=40)
         keys = [k for k in fig.borderkit.labels if k.startswith("To the ")]
         assert len(keys) == 2, (page, sorted(fig.borderkit.labels))
+
+
+def test_a_long_title_wraps_on_a_column_and_the_metadata_keeps_one_line(tmp_path):
+    title = "Chinese security assistance to Tajikistan, May 2020"
+    fig = bk.render_static(brief(title=title), tmp_path / "c.pdf", page="column", dpi=40)
+    (drawn,) = [t for t in fig.texts if t.get_gid() == "bk-title"]
+    assert "\n" in drawn.get_text() and drawn.get_text().replace("\n", " ") == title
+    (sub,) = [t for t in fig.texts if t.get_gid() == "bk-subtitle"]
+    r = fig.canvas.get_renderer()
+    assert sub.get_window_extent(r).y1 <= drawn.get_window_extent(r).y0 + 1  # below it
+    assert drawn.get_window_extent(r).x1 <= fig.bbox.x1  # inside the page
+    assert pdf_info((tmp_path / "c.pdf").read_bytes())["Title"] == title

@@ -274,7 +274,7 @@ def test_hidden_layers_are_not_drawn():
 
 
 def test_inset_locator_map_shows_the_map_extent():
-    resolved = brief(inset=True).resolve()
+    resolved = brief(inset=True, title="Inset").resolve()  # a title on one line
     world = gpd.GeoDataFrame(
         {"name": ["west", "east"]},
         geometry=[shapely.box(55, 30, 72, 45), shapely.box(72, 30, 90, 45)], crs="EPSG:4326")

@@ -33,8 +33,43 @@ def new_figure(page: _Page, w_in: float, figsize: tuple[float, float | None] | N
 
 
 def title_room(page: _Page) -> float:
-    """Inches above the map: margin, title and the subtitle if there is one."""
-    return _MARGIN + 0.34 + (0.26 if page.spec.subtitle else 0.0)
+    """Inches above the map: margin, title and the subtitle if there is one.
+
+    A title or subtitle wider than the page (a column) is wrapped into
+    ``page.title_lines`` / ``page.subtitle_lines``.
+    """
+    avail = (page.fig.get_size_inches()[0] - 2 * _MARGIN) * 72  # points
+    title, sub = str(page.spec.title), str(page.spec.subtitle or "")
+    page.title_lines = _wrap(title, page.families, 16, "bold", avail)
+    page.subtitle_lines = _wrap(sub, page.families, 11, "normal", avail) if sub else []
+    extra = _TITLE_LINE * (len(page.title_lines) - 1)
+    sub_h = 0.26 + _SUB_LINE * (len(page.subtitle_lines) - 1) if sub else 0.0
+    return _MARGIN + 0.34 + extra + sub_h
+
+
+def _wrap(text: str, families: list[str], size: float, weight: str, width: float) -> list[str]:
+    """*text* in lines at most *width* points wide (measured), broken between words."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    prop = FontProperties(family=families, size=size, weight=weight)
+
+    def fits(s: str) -> bool:
+        return text_to_path.get_text_width_height_descent(s, prop, ismath=False)[0] <= width
+
+    if "\n" in text or fits(text):
+        return [text]
+    lines: list[str] = []
+    for word in text.split():
+        if lines and fits(f"{lines[-1]} {word}"):
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [text]
+
+
+_TITLE_LINE = 16 * 1.2 / 72  # inches per extra line of the title
+_SUB_LINE = 11 * 1.2 / 72
 
 
 def footer_room(footer: list[tuple[Any, float]]) -> float:

@@ -28,12 +28,16 @@ def title(page: _Page, w_in: float, h_in: float) -> None:
     x = _MARGIN / w_in
     y = 1 - _MARGIN / h_in
     shown = page.text(page.spec.title)
-    page.fig.text(x, y, shown, ha="left", va="top", fontsize=16,
+    lines = page.title_lines  # wrapped to the page by _frame.title_room
+    drawn = page.text("\n".join(lines)) if len(lines) > 1 else shown
+    page.fig.text(x, y, drawn, ha="left", va="top", fontsize=16, linespacing=1.2,
                   fontweight="bold", color="#111111", gid="bk-title")
     page.info.title = shown.strip() or None  # the PDF/SVG Title: the text as drawn
     if page.spec.subtitle:
-        page.fig.text(x, y - 0.36 / h_in, page.text(page.spec.subtitle), ha="left",
-                      va="top", fontsize=11, color="#444444", gid="bk-subtitle")
+        below = 0.36 + 16 * 1.2 / 72 * max(len(lines) - 1, 0)
+        sub = page.text("\n".join(page.subtitle_lines or [page.spec.subtitle]))
+        page.fig.text(x, y - below / h_in, sub, ha="left", va="top", fontsize=11,
+                      linespacing=1.2, color="#444444", gid="bk-subtitle")
 
 
 def _as_list(value: Any) -> list[Any]:

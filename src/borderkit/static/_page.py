@@ -151,6 +151,8 @@ class _Page:
         self.proj = proj
         self.families = families
         self.info_page: str | None = None  # the page size asked for, for messages
+        self.title_lines: list[str] = []  # the title wrapped to the page (_frame.title_room)
+        self.subtitle_lines: list[str] = []
         self.report: list[str] = []
         self.texts: list[str] = []
         self.obstacles: list[Any] = []  # artists and map boxes labels must avoid
