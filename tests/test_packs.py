@@ -141,7 +141,9 @@ def test_a_border_cut_by_the_extent_says_so(source: Path, tmp_path: Path):
     line = packs.open_pack(out).border("AAA", "CCC")
     assert not bool(line["complete"].iloc[0])
     assert "Cut at the pack's extent" in line["note"].iloc[0]
-    assert line["length_m"].iloc[0] == pytest.approx(GEOD.line_length([0, 1.2], [2, 2]), rel=1e-3)
+    # lat 2 from lon 0 to the extent's edge at 1.2, plus the filled corner at (0, 2) (<1 km)
+    inside = GEOD.line_length([0, 1.2], [2, 2])
+    assert inside <= line["length_m"].iloc[0] <= inside + 1000
 
 
 def test_every_repair_and_drop_is_reported(source: Path, tmp_path: Path):
