@@ -280,12 +280,21 @@ def _best_spot(anchor: tuple[float, float], w: float, h: float, gap: float, bloc
     y0 = anchor[1] + off[:, 1] * k - _SHIFT[:, 1] * h
     pad = _PAD * k  # the halo's half width, so halos keep off other text too
     boxes = np.stack([x0 - pad, y0 - pad, x0 + w + pad, y0 + h + pad], axis=1)
+    # each spot again slid inside the map's frame, after all the others: a long label
+    # near the edge keeps inside the map (with a leader line) rather than off the page
+    dx = np.clip(frame.x0 - boxes[:, 0], 0, None) - np.clip(boxes[:, 2] - frame.x1, 0, None)
+    dy = np.clip(frame.y0 - boxes[:, 1], 0, None) - np.clip(boxes[:, 3] - frame.y1, 0, None)
+    boxes = np.concatenate([boxes, boxes + np.column_stack([dx, dy, dx, dy])])
+    off = np.concatenate([off, off + np.column_stack([dx, dy]) / k])
     out = np.clip(frame.x0 - boxes[:, 0], 0, None) + np.clip(boxes[:, 2] - frame.x1, 0, None) \
         + np.clip(frame.y0 - boxes[:, 1], 0, None) + np.clip(boxes[:, 3] - frame.y1, 0, None)
     cost = blocked.overlaps(boxes) + out * (boxes[:, 3] - boxes[:, 1]) * 4
     free = np.flatnonzero(cost < 1e-6)  # candidates come in order of preference
     i = int(free[0]) if len(free) else int(np.argmin(cost))
-    dist, (_, _, ha, va) = _CANDIDATES[i]
+    n = len(_CANDIDATES)
+    dist, (_, _, ha, va) = _CANDIDATES[i % n]
+    if i >= n and (dx[i - n] or dy[i - n]):
+        dist = max(dist, float(np.hypot(dx[i - n], dy[i - n]) / k))  # slid: a leader line
     spot = ((float(off[i, 0]), float(off[i, 1])), ha, va, tuple(map(float, boxes[i])), dist)
     return spot, float(cost[i])
 
