@@ -457,10 +457,7 @@ def region(name: str, /, *, country: str | None = None) -> gpd.GeoDataFrame:
     except DatasetNotFoundError as miss:
         if "ambiguous" in str(miss) or not isinstance(name, str):
             raise
-        try:  # TRANSITIONAL until the world base lands
-            return world.world_region(name, country=country)
-        except ImportError:
-            raise miss from None
+        return world.world_region(name, country=country)
     return _one(frame, pos)
 
 

@@ -235,12 +235,7 @@ def gazetteer_place(name: Any, *, country: str | None = None,
     if not isinstance(name, str) or not name.strip():
         raise DatasetNotFoundError(f"place name must be a non-empty string, got {name!r}")
     code = country_code(country) if country is not None else None
-    try:  # TRANSITIONAL until the gazetteer lands
-        found = _gaz().lookup(name, country=code)
-    except ImportError:
-        if miss is not None:
-            raise miss from None
-        raise
+    found = _gaz().lookup(name, country=code)
     if len(found) == 0:
         raise _place_miss(name, code, miss)
     found = _gazetteer_columns(found)
