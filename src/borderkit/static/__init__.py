@@ -23,6 +23,21 @@ in any of the fonts, a :class:`~borderkit.errors.BorderkitWarning` names the
 characters and the install command, and the text is still drawn (with empty
 boxes for those characters). Other fonts can be given with ``fonts=[...]``.
 
+PDF fonts are embedded as TrueType (Type 42) subsets, which publishers accept;
+text that needs a CJK font is drawn as outlines (subsetting a CJK collection
+takes seconds per save, and its CFF outlines do not fit a TrueType stream).
+Labels, with their white halo, are glyph outlines: all halos one path, all
+letters another, so thousands of labels save quickly.
+
+Pages
+-----
+``page="A4"`` (``"A3"``, ``"Letter"``, each also ``"-landscape"``) makes the
+figure exactly that paper size, the map taking what the title and footer leave;
+``page="column"`` is a brief's 85 mm text column and ``"120mm"`` any width (the
+height following the map's shape). A title wider than the page wraps. The PDF
+and SVG carry Title, Subject (subtitle, sources, map data), Author and Keywords
+(``metadata=`` overrides them).
+
 Files are written atomically; SVG and PDF output is deterministic (fixed SVG
 hash salt, no creation dates).
 
