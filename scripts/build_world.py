@@ -32,6 +32,7 @@ import hashlib
 import json
 import logging
 import os
+import pickle
 import subprocess
 import sys
 import tarfile
@@ -49,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from borderkit import _geocodec  # noqa: E402
-from borderkit._edges import derive_borders, repair_countries  # noqa: E402
+from borderkit._edges import _polygonal, derive_borders, repair_countries  # noqa: E402
 
 LOG = logging.getLogger("build_world")
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -226,7 +227,13 @@ def build_countries(tarball: Path, names: dict, report: dict) -> tuple[Any, Any]
     if missing:
         raise SystemExit(f"no names for {missing}")
     t0 = time.perf_counter()
-    repaired, repairs, figures = repair_countries(frame, gap_m=GAP_M)
+    memo = os.environ.get("BORDERKIT_WORLD_MEMO")  # developer shortcut
+    if memo and Path(memo).exists():
+        repaired, repairs, figures = pickle.loads(Path(memo).read_bytes())
+    else:
+        repaired, repairs, figures = repair_countries(frame, gap_m=GAP_M)
+        if memo:
+            Path(memo).write_bytes(pickle.dumps((repaired, repairs, figures)))
     repaired = repaired.set_geometry(shapely.set_precision(repaired.geometry.values, GRID))
     report["invalid_after_grid"] = int((~repaired.geometry.is_valid).sum())
     borders = derive_borders(repaired, repaired=True, gap_m=GAP_M)
@@ -310,8 +317,8 @@ def build_admin1(tarball: Path, report: dict) -> tuple[list, list[dict]]:
             dropped += len(feats) - len(recs)
             if not recs:
                 continue
-            cover = shapely.make_valid(
-                np.array([shapely.geometry.shape(f["geometry"]) for f in recs]))
+            cover = np.array([_polygonal(shapely.make_valid(shapely.geometry.shape(f["geometry"])))
+                              for f in recs], dtype=object)
             simple = shapely.coverage_simplify(cover, ADMIN1_TOLERANCE)
             simple = shapely.set_precision(shapely.make_valid(simple), GRID)
             for f, g in zip(recs, simple, strict=True):

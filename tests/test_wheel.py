@@ -36,6 +36,9 @@ CHECK = textwrap.dedent(
     out["gbao"] = borderkit.region("GBAO")["id"].iloc[0]
     out["kulma"] = borderkit.place("Kulma")["id"].iloc[0]
     out["border"] = borderkit.border("China", "Tajikistan")["id"].iloc[0]
+    from borderkit import _world
+    out["world_dir"] = str(_world._world_dir())
+    out["world_countries"] = len(_world.countries())
     print(json.dumps(out))
     """
 )
@@ -60,6 +63,7 @@ def test_every_layer_loads_from_an_installed_wheel(tmp_path):
     )  # fmt: skip
     wheels = list(dist.glob("borderkit-*.whl"))
     assert len(wheels) == 1
+    assert wheels[0].stat().st_size < 20_000_000  # the budget of issue 13
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
     python = venv / "bin" / "python"
     purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
@@ -83,3 +87,6 @@ def test_every_layer_loads_from_an_installed_wheel(tmp_path):
     expected = {r["name"]: [r["feature_count"], 4326] for r in manifest["resources"]}
     assert out["layers"] == expected
     assert (out["gbao"], out["kulma"], out["border"]) == ("TJ-GB", "kulma-pass", "CHN-TJK")
+    world = site / "borderkit" / "_data" / "world"
+    assert Path(out["world_dir"]).resolve() == world.resolve()
+    assert out["world_countries"] == 248

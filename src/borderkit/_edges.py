@@ -172,7 +172,7 @@ def _gap_faces(geoms: np.ndarray, gap_m: float, tile: float = 2.0) -> np.ndarray
             hits = tree.query(shapely.box(*wide))
             if len(hits) < 2:
                 continue
-            clipped = shapely.clip_by_rect(geoms[hits], *wide)
+            clipped = shapely.intersection(geoms[hits], shapely.box(*wide))
             clipped = clipped[~shapely.is_empty(clipped)]
             if len(clipped) < 2:
                 continue
@@ -181,7 +181,7 @@ def _gap_faces(geoms: np.ndarray, gap_m: float, tile: float = 2.0) -> np.ndarray
                 continue
             union = shapely.union_all(clipped)
             closed = shapely.buffer(shapely.buffer(union, r, quad_segs=4), -r, quad_segs=4)
-            gap = shapely.clip_by_rect(shapely.difference(closed, union), *box)
+            gap = shapely.intersection(shapely.difference(closed, union), shapely.box(*box))
             if not gap.is_empty:
                 pieces.append(_polygonal(gap))
     if not pieces:
