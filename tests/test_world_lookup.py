@@ -100,17 +100,21 @@ def test_region_world_and_ladakh_honest_note():
     with pytest.warns(AmbiguousNameWarning):
         ladakh = borderkit.region("Ladakh")
     assert ladakh["iso3"].iloc[0] == "IND"
-    assert "Ladakh" in ladakh["note"].iloc[0]
+    assert "Ladakh" in ladakh["note"].iloc[0] and "2019" in ladakh["note"].iloc[0]
     leh = borderkit.place("Leh").geometry.iloc[0]
     assert ladakh.geometry.iloc[0].covers(leh)
+    # a town's name gives the region containing it, and says so
+    with pytest.warns(AmbiguousNameWarning, match="containing"):
+        kargil = borderkit.region("Kargil")
+    assert kargil["name"].iloc[0] == ladakh["name"].iloc[0]
 
 
 def test_cli_distance_between_world_places():
     from click.testing import CliRunner
 
-    from borderkit.cli import main
+    from borderkit import cli
 
-    result = CliRunner().invoke(main, ["distance", "Leh", "Kashgar"])
+    result = CliRunner().invoke(cli.cli, ["distance", "Leh", "Kashgar"])
     assert result.exit_code == 0, result.output
     # Leh (34.16 N, 77.58 E) to Kashgar (39.47 N, 75.99 E): about 605 km
     km = float(result.output.split(" km")[0].split()[-1].replace(",", ""))

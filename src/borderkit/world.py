@@ -266,6 +266,41 @@ def _place_miss(name: str, code: str | None,
         f"or bring your own data: {_names.BRING_YOUR_OWN.split(': ', 1)[1]}")
 
 
+# Regions created or renamed after the Natural Earth admin-1 edition shipped in the world
+# base: (ISO3, the shipped region that holds it, what happened; source).
+_NEWER_REGIONS: dict[str, tuple[str, str, str]] = {
+    "ladakh": ("IND", "Jammu and Kashmir",
+               "Ladakh became a union territory of India on 31 October 2019 (Jammu and Kashmir "
+               "Reorganisation Act, 2019); the shipped admin-1 layer predates it, so this is the "
+               "former state of Jammu and Kashmir, which contained Ladakh"),
+    "gilgit baltistan": ("PAK", "Northern Areas",
+                         "the Northern Areas were renamed Gilgit-Baltistan in 2009 (Gilgit-"
+                         "Baltistan Empowerment and Self-Governance Order, 2009); the shipped "
+                         "admin-1 layer uses the old name"),
+    "telangana": ("IND", "Andhra Pradesh",
+                  "Telangana was separated from Andhra Pradesh on 2 June 2014 (Andhra Pradesh "
+                  "Reorganisation Act, 2014); the shipped admin-1 layer predates it, so this is "
+                  "the former Andhra Pradesh, which contained Telangana"),
+    "nakhchivan": ("AZE", "Naxçıvan", ""),
+}
+
+
+def _newer_region(name: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """The shipped region standing in for a newer or renamed one (note and warning say so)."""
+    known = _NEWER_REGIONS.get(_names._fold(name))
+    if known is None:
+        return None
+    iso3, held_by, what = known
+    rows = frame.index[(frame["iso3"] == iso3) & (frame["name"] == held_by)].tolist()
+    if not rows:
+        return None
+    out = frame.iloc[[rows[0]]].reset_index(drop=True)
+    if what:
+        out["note"] = what
+        warnings.warn(f"region {name!r}: {what}", AmbiguousNameWarning, stacklevel=4)
+    return out
+
+
 def _admin1_index(frame: pd.DataFrame) -> dict[str, list[int]]:
     return _names._index(frame, ["code", "name"], "aliases")
 
@@ -294,7 +329,8 @@ def world_region(name: Any, *, country: str | None = None) -> gpd.GeoDataFrame:
                 f"{frame['name'].iloc[rows[0]]} ({frame['iso3'].iloc[rows[0]]}). Others: {others}. "
                 "Choose with country='XXX'", AmbiguousNameWarning, stacklevel=3)
         return frame.iloc[[rows[0]]].reset_index(drop=True)
-    return _region_of_place(name, frame, code)
+    newer = _newer_region(name, frame)
+    return newer if newer is not None else _region_of_place(name, frame, code)
 
 
 def _region_of_place(name: str, frame: gpd.GeoDataFrame, code: str | None) -> gpd.GeoDataFrame:
