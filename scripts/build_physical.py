@@ -66,6 +66,12 @@ ALTITUDE_DEG = 45.0
 Z_FACTOR = 1.5  # vertical exaggeration of the hillshade
 JPEG_QUALITY = 75
 SEAM_PIXELS = 8  # GEBCO fades into GLOBE over this many pixels inside GEBCO's edge
+FLAT_GREY = 180  # 255 * sin(ALTITUDE_DEG): flat ground, which the maps draw as no shading
+# The relief fades to flat ground over this margin inside each edge of the image
+# (issue 14: a pack's detail ends with a soft margin): about 65 km east-west and
+# 83 km north-south at 38 N; the Tajikistan pack's view (lon 67-75, lat 36.7-41)
+# stays more than 3 degrees inside it.
+FEATHER_DEG = 0.75
 DECIMALS = 5  # coordinate rounding of the vector layers (<= 1.1 m)
 
 PACKAGES = {
@@ -480,6 +486,33 @@ def hillshade(z: np.ndarray, lats: np.ndarray, pixel: float, *, azimuth: float =
     return np.clip(np.round(255 * shade), 0, 255).astype(np.uint8)
 
 
+def feather_weights(lons: np.ndarray, lats: np.ndarray, bbox, margin: float) -> np.ndarray:
+    """Weight 0 at the image's edges rising to 1 at *margin* degrees inside them.
+
+    A raised-cosine ramp ``(1 - cos(pi * d / margin)) / 2`` of each pixel centre's
+    distance *d* (degrees) from the nearest west/east and south/north edge; the two
+    are multiplied, so the corners fade too. Smooth at both ends of the ramp (zero
+    slope), so neither the outer edge nor the start of full relief shows as a line.
+    """
+    w, s, e, n = bbox
+
+    def ramp(d: np.ndarray) -> np.ndarray:
+        t = np.clip(d / margin, 0.0, 1.0)
+        return 0.5 - 0.5 * np.cos(np.pi * t)
+
+    return ramp(np.minimum(lats - s, n - lats))[:, None] * ramp(np.minimum(lons - w, e - lons))
+
+
+def feather(shade: np.ndarray, weights: np.ndarray, flat: float = FLAT_GREY) -> np.ndarray:
+    """Blend *shade* towards flat ground by *weights* (1: unchanged, 0: flat).
+
+    The maps darken by ``1 - grey / flat`` (nothing at or above flat), so blending
+    the grey towards flat scales the darkening by exactly the weight.
+    """
+    out = flat + (shade.astype(np.float64) - flat) * weights
+    return np.clip(np.round(out), 0, 255).astype(np.uint8)
+
+
 def relief_fallback(wheel: Path, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Grey levels of basemap's 2' world shaded relief (nearest pixel) at *lon*, *lat*."""
     from PIL import Image  # build-time only (the test extra)
@@ -544,6 +577,7 @@ def build_terrain(cache: Path, bbox, pixel: float) -> tuple[bytes, dict]:
     if missing.any():
         lon, lat = np.meshgrid(lons, lats)
         shade[missing] = relief_fallback(fetch(cache, "shadedrelief"), lon[missing], lat[missing])
+    shade = feather(shade, feather_weights(lons, lats, bbox, FEATHER_DEG))
     data = encode_jpeg(to_mercator_rows(shade, bbox), JPEG_QUALITY)
     counts = np.bincount(src.ravel() + 1, minlength=3)
     samples = {}
@@ -727,6 +761,13 @@ def hillshade_resource(path: Path, bbox, pixel: float, facts: dict, sources: lis
             "resampling": "bilinear from each grid's cell centres; GEBCO fades into GLOBE "
                           f"over {SEAM_PIXELS} pixels inside GEBCO's edge",
             "vertical_datum": "GEBCO: EPSG:5831 (mean sea level); GLOBE: mean sea level",
+            "edge_feather_deg": FEATHER_DEG,
+            "edge_feather": "the relief fades to flat ground (grey 180, no shading) towards "
+                            "each edge: grey = 180 + (shade - 180) * w, w the product of "
+                            "raised-cosine ramps (1 - cos(pi * d / margin)) / 2 of the pixel "
+                            "centre's distance d in degrees from the nearest west/east and "
+                            "south/north edge, margin = edge_feather_deg; applied before the "
+                            "rows are resampled to Web Mercator",
         },
         "licenses": [LICENSES["public-domain"]],
         "attribution": TERRAIN_ATTRIBUTION,

@@ -181,6 +181,32 @@ def test_hillshade_shows_the_mountains():
     assert abs(plain.mean() - 180) < 10
 
 
+def test_hillshade_fades_out_at_its_edges():
+    """The relief fades to flat ground (180: no shading) towards all four edges.
+
+    Issue 14: a pack's detail ends with a soft margin, not a straight line where
+    the image stops (seen at lon 80 and lat 33 on a map of Ladakh).
+    """
+    shade = _physical.hillshade()
+    arr = shade.array(rows="latitude").astype(float)
+    margin = round(shade.meta["edge_feather_deg"] / shade.meta["pixel_deg"])
+    assert margin >= 60  # 0.5 degree or more: a fade, not a frame
+    rows, cols = np.indices(arr.shape)
+    edge = np.minimum(np.minimum(rows, arr.shape[0] - 1 - rows),
+                      np.minimum(cols, arr.shape[1] - 1 - cols))  # pixels from the edge
+    relief = np.abs(arr - 180)  # the maps shade by the distance from flat ground
+    outer, inner = relief[edge < 5].mean(), relief[edge >= margin].mean()
+    assert outer < 0.5 and inner > 10 > 40 * outer
+    steps = np.linspace(0, margin, 7).round().astype(int)
+    pairs = list(zip(steps[:-1], steps[1:], strict=True))  # six bands over the ramp
+    bands = [relief[(edge >= a) & (edge < b)].mean() for a, b in pairs]
+    assert all(np.diff(bands) > 0.5), bands  # rises over the whole ramp
+    # the east (lon 80) and south (lat 33) edges cross the Karakoram and Himalaya
+    for strip in (arr[:, ::-1][:, :margin], arr[::-1][:margin].T):
+        per_band = [np.abs(strip[:, a:b] - 180).mean() for a, b in pairs]
+        assert per_band[0] < 1 < 5 < per_band[-1] and all(np.diff(per_band) > 0), per_band
+
+
 def test_hillshade_rows_are_web_mercator():
     """Stored rows are equally spaced in Web Mercator northing (exact under Leaflet)."""
     shade = _physical.hillshade()
