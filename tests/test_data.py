@@ -18,7 +18,7 @@ from shapely.geometry import Point
 
 import borderkit
 from borderkit import data
-from borderkit.errors import DataError, DatasetNotFoundError
+from borderkit.errors import AmbiguousNameWarning, DataError, DatasetNotFoundError
 
 GEOD = pyproj.Geod(ellps="WGS84")
 MANIFEST = json.loads((data._data_dir() / "datapackage.json").read_text(encoding="utf-8"))
@@ -356,9 +356,9 @@ def test_lookup_errors_list_close_matches():
     with pytest.raises(DatasetNotFoundError, match="did you mean borders"):
         borderkit.load("bordrs")
     with pytest.raises(DatasetNotFoundError, match="Tajikistan"):
-        borderkit.border("China", "Tadjikistan")
-    with pytest.raises(DatasetNotFoundError, match="only borders of Tajikistan"):
-        borderkit.border("CHN", "PAK")
+        borderkit.border("China", "Tajikistann")
+    with pytest.raises(DatasetNotFoundError, match="share no land border"):
+        borderkit.border("France", "Poland")  # the world base knows every land border
     with pytest.raises(DatasetNotFoundError, match="same country"):
         borderkit.border("China", "CHN")
     with pytest.raises(DatasetNotFoundError, match="CHN-TJK"):
@@ -427,35 +427,43 @@ def test_data_dir_prefers_the_packaged_copy():
 
 
 @pytest.mark.parametrize("lookup, query", [
-    (borderkit.region, "Ladakh"),  # difflib ratio 0.62 to "Badakhshan": not a typo of it
-    (borderkit.place, "Kabul"),  # 0.6 to "Kulob" and "Kulma"
-    (borderkit.place, "London"),
+    (borderkit.region, "Xqzvbt Oblast"),
+    (borderkit.place, "Xqzvbt"),
+    (borderkit.place, "Atlantis Under The Sea"),
 ])
 def test_no_suggestion_below_the_similarity_threshold(lookup, query):
     with pytest.raises(DatasetNotFoundError) as err:
         lookup(query)
     text = str(err.value)
-    assert "did you mean" not in text
-    assert "Gorno-Badakhshan (TJ-GB)" not in text or "shipped regions" in text
+    assert "did you mean" not in text and "close names there" not in text
     assert "Tajikistan" in text  # what is shipped
     assert "borderkit.read_layer(" in text  # how to bring your own data
 
 
+def test_world_names_are_found_not_suggested():
+    # names that once missed the Tajikistan pack now come from the world base
+    assert borderkit.place("Kabul")["iso3"].iloc[0] == "AFG"
+    assert borderkit.place("London")["iso3"].iloc[0] == "GBR"
+    with pytest.warns(AmbiguousNameWarning, match="2019"):
+        assert borderkit.region("Ladakh")["iso3"].iloc[0] == "IND"
+
+
 def test_region_miss_lists_the_shipped_regions():
     with pytest.raises(DatasetNotFoundError, match="shipped regions are the 5 admin-1") as err:
-        borderkit.region("Ladakh")
+        borderkit.region("Xqzvbt Oblast")
     assert "TJ-GB" in str(err.value) and "TJ-SU" in str(err.value)
+    assert "world admin-1 layer" in str(err.value)
 
 
 def test_place_miss_lists_the_shipped_kinds():
     with pytest.raises(DatasetNotFoundError, match="checkpoint") as err:
-        borderkit.place("London")
-    assert "shipped places" in str(err.value)
+        borderkit.place("Xqzvbt")
+    assert "shipped places" in str(err.value) and "world gazetteer" in str(err.value)
 
 
 @pytest.mark.parametrize("lookup, query, expected", [
     (borderkit.region, "Khatlan", "Khatlon (TJ-KT)"),
-    (borderkit.place, "Dushambe", "Dushanbe (dushanbe)"),
+    (borderkit.place, "Dushanbr", "Dushanbe (dushanbe)"),
     (borderkit.place, "Kulmaa", "Kulma Pass"),
 ])
 def test_typos_still_get_a_suggestion(lookup, query, expected):

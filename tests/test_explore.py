@@ -88,7 +88,7 @@ def test_explore_a_shipped_name(name, title, kind):
 
 def test_explore_an_unknown_name_says_what_is_shipped():
     with pytest.raises(DatasetNotFoundError, match=r"bk\.datasets\(\).*bk\.read_layer"):
-        bk.explore("Atlantis")
+        bk.explore("Atlantis Under The Sea")  # no layer, place, border or region
 
 
 def test_explore_refuses_other_data():

@@ -457,7 +457,7 @@ def region(name: str, /, *, country: str | None = None) -> gpd.GeoDataFrame:
     except DatasetNotFoundError as miss:
         if "ambiguous" in str(miss) or not isinstance(name, str):
             raise
-        return world.world_region(name, country=country)
+        return world.world_region(name, country=country, miss=miss)
     return _one(frame, pos)
 
 

