@@ -76,14 +76,15 @@ def test_preset_resolves_every_part(brief):
 def test_preset_page_is_small_offline_and_labelled(brief):
     page = brief.to_html()
     # the physical context has budgets of its own: the hillshade (one data URI) 800 KB,
-    # the lakes and rivers 60 KB; the rest of the page stays under 300 KB
+    # the lakes and rivers 60 KB; the rest of the page stays under 320 KB (300 KB before
+    # the world base filled the land around the pack's box: about 14 KB at 1 km)
     shade = re.findall(r'"data:image/jpeg;base64,[A-Za-z0-9+/=]*"', page)
     assert len(shade) == 1 and len(shade[0]) <= 800_000, [len(s) for s in shade]
     water = sum(len(m) for m in re.findall(
         r'<script type="application/json" id="bk-data-(?:lakes|rivers)">.*?</script>', page))
     assert 0 < water <= 60_000, f"lakes and rivers take {water / 1000:.0f} KB, budget 60 KB"
     size = len(page.encode("utf-8")) - len(shade[0]) - water
-    assert size < 300_000, f"brief page is {size / 1000:.0f} KB, target < 300 KB"
+    assert size < 320_000, f"brief page is {size / 1000:.0f} KB, target < 320 KB"
     assert 'src="http' not in page and "<link" not in page
     labels = [lab[2] for m in re.findall(r"bk\.layer\(map_\d+, (\{.*\})\);", page)
               for lab in json.loads(m)["labels"]]

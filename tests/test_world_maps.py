@@ -114,12 +114,24 @@ def test_ladakh_report_and_notes_say_which_data_is_drawn(world):
 
 
 def test_view_inside_the_pack_with_all_its_countries_is_unchanged(world):
-    spec = bk.preset("tajikistan-2020-05")
+    # the page's window (the bounds grown by their span on each side) inside the box
+    spec = bk.BriefSpec(title="Dushanbe", layers=[bk.Layer("countries")],
+                        bounds=(68.0, 38.0, 70.0, 39.5))
     resolved, said = _resolve_quiet(spec)
     frame = _countries(resolved)
     assert said == []
     assert sorted(frame["iso3"]) == sorted(bk.load("countries")["iso3"])
     assert not any("world base" in r for r in resolved.report)
+
+
+def test_preset_fills_the_land_around_the_pack_box_without_a_warning(world):
+    # zoomed out, the page shows past lon 80 and lat 33: no hard edge of the pack there
+    resolved, said = _resolve_quiet(bk.preset("tajikistan-2020-05"))
+    frame = _countries(resolved)
+    assert said == []
+    assert set(bk.load("countries")["iso3"]) <= set(frame["iso3"])
+    assert frame.total_bounds[2] > 80.5  # China past the box
+    assert any("world base" in r for r in resolved.report)
 
 
 def test_where_filter_applies_to_the_world_base(world):

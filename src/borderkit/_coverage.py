@@ -139,7 +139,9 @@ def needs_world(pack_frame: Any, bounds: Sequence[float]) -> bool:
     pack = shipped_pack()
     if pack is None:
         return False
-    if not _covers(pack.bbox, bounds):
+    # the page shows more than the bounds (panels, other screen shapes, zooming out):
+    # the window the world base would fill must be inside the pack's box too
+    if not _covers(pack.bbox, _grow(bounds, _FILL_MARGIN)):
         return True
     world = world_countries()
     if world is None or "iso3" not in world.columns:
