@@ -61,3 +61,22 @@ def test_examples_write_html_and_print(tmp_path):
     assert "Leh" in page and 'src="http' not in page
     assert (tmp_path / "ladakh-print.png").stat().st_size > 50_000
     assert bk.place("Leh")["iso3"].iloc[0] == "IND"
+
+
+def test_201st_print_map_keeps_every_key_label_on_the_page():
+    module = _module("russia_201st")
+    spec = module.spec()
+    keys = [lab for lab in _labels(spec.resolve()) if "≈" in lab or "from " in lab]
+    assert len(keys) == 4  # three distance lines and one ring
+    fig = bk.render_static(spec, page="A4-landscape")
+    try:
+        drawn = fig.borderkit.labels
+        width, height = fig.get_size_inches() * fig.dpi
+        for key in keys:  # distance and ring labels: never dropped, inside the page
+            assert key in drawn, f"{key!r} is not drawn; drawn: {list(drawn)}"
+            x0, y0, x1, y1 = drawn[key]
+            assert 0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height, (key, drawn[key])
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
