@@ -360,8 +360,8 @@ def test_coverage_warning_names_an_installed_pack_that_covers_the_view(world, mo
 
     from borderkit import packs
 
-    monkeypatch.setattr(packs, "pack_for", lambda box: SimpleNamespace(name="ladakh")
-                        if box[0] >= 74 else None)
+    monkeypatch.setattr(packs, "pack_for", lambda box: SimpleNamespace(
+        name="ladakh", builtin=False, layers=lambda: []) if box[0] >= 74 else None)
     spec = ladakh(layers=[bk.Layer("countries"), bk.Layer("places")])
     (w,) = _resolve_quiet(spec)[1]
     assert "The installed pack ladakh covers this view" in str(w.message)

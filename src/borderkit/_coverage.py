@@ -91,6 +91,23 @@ def shipped_pack() -> Pack | None:
     return Pack(str(package.get("name", "region pack")), title, (x0, y0, x1, y1))
 
 
+def user_pack(bounds: Sequence[float]) -> tuple[Pack, Any] | None:
+    """A registered pack (:func:`borderkit.use_pack`, ``BORDERKIT_PACKS``) whose box holds
+    the view, with its countries; None when none does (or it has no countries layer)."""
+    from . import packs
+
+    try:
+        found = packs.pack_for(tuple(float(v) for v in bounds))
+        if found is None or found.builtin or "countries" not in found.layers():
+            return None
+        frame = found.layer("countries")
+    except BorderkitError:
+        return None
+    if "iso3" not in frame.columns:
+        return None
+    return Pack(str(found.name), str(found.title), found.bbox), frame
+
+
 def pack_layers() -> frozenset[str]:
     """The names of the shipped layers that come from the region pack."""
     from . import data as _data
@@ -136,6 +153,8 @@ def _box_text(bounds: Sequence[float]) -> str:
 def needs_world(pack_frame: Any, bounds: Sequence[float]) -> bool:
     """Whether a countries layer drawn for *bounds* needs the world base: the view
     leaves the pack's box, or shows land of a country the pack does not hold."""
+    if user_pack(bounds) is not None:
+        return True  # a registered pack's countries inside its box, the world base around
     pack = shipped_pack()
     if pack is None:
         return False
@@ -176,6 +195,11 @@ def view_countries(pack_frame: Any, where: Mapping[str, Any] | None,
     import geopandas as gpd
 
     pack = shipped_pack()
+    user = user_pack(bounds)
+    if user is not None:  # a registered pack holds the view: its countries are the detail
+        pack, user_frame = user
+        filtered = _filter_like(user_frame, where)
+        pack_frame = filtered if filtered is not None else user_frame
     world = world_countries()
     if pack is None or world is None:
         return pack_frame
