@@ -189,7 +189,6 @@ def tampered_world(tmp_path, monkeypatch):
     def reset():
         for fn in (_world._world_dir, _world._package, _world._layer, _world._country_index):
             fn.cache_clear()
-        _world._verified.clear()
 
     reset()
     monkeypatch.setattr(_world, "_world_dir", lambda: target)

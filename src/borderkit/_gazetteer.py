@@ -21,20 +21,19 @@ see the manifest), more where the source rounded the coordinate to arc-minutes.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import io
 import json
 import logging
 import threading
 import unicodedata
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 
+from . import _shipped
 from ._bulkfold import fold_all
 from ._names import SUGGEST_MIN_RATIO, _fold
 from .errors import DataError, DatasetNotFoundError
@@ -43,7 +42,7 @@ __all__ = ["lookup", "close", "gazetteer", "COLUMNS"]
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "datapackage.json"
+MANIFEST = _shipped.MANIFEST
 RESOURCE = "gazetteer"
 COLUMNS = [
     "geonameid", "name", "ascii_name", "alt_names", "iso2", "iso3", "admin1", "admin1_name",
@@ -65,20 +64,8 @@ _TEXTS = ("names", "countries_iso2", "countries_iso3",
 @lru_cache(maxsize=1)
 def _folder() -> Path:
     """The folder holding the gazetteer's manifest: the wheel's copy first, else the checkout's."""
-    try:
-        packaged = resources.files("borderkit").joinpath("_data", "gazetteer")
-        if packaged.joinpath(MANIFEST).is_file():
-            return Path(str(packaged))
-    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):  # pragma: no cover
-        pass
-    checkout = Path(__file__).resolve().parents[2] / "data" / "gazetteer"
-    if (checkout / MANIFEST).is_file():
-        return checkout
-    raise DataError(
-        "the borderkit world gazetteer is missing: neither borderkit/_data/gazetteer/"
-        f"{MANIFEST} (installed wheel) nor {checkout / MANIFEST} (checkout) exists; "
-        "reinstall borderkit, or rebuild it with scripts/build_gazetteer.py"
-    )
+    return _shipped.data_folder("gazetteer", "the borderkit world gazetteer",
+                                "scripts/build_gazetteer.py")
 
 
 @lru_cache(maxsize=1)
@@ -169,21 +156,7 @@ def _read() -> _Store:
             return _STORE
         res = _resource()
         path = _folder() / res["path"]
-        try:
-            data = path.read_bytes()
-        except OSError as err:
-            raise DataError(
-                f"world gazetteer: cannot read {str(path)!r} ({err.strerror or err}); "
-                "reinstall borderkit"
-            ) from err
-        digest = hashlib.sha256(data).hexdigest()
-        expected = str(res.get("hash", "")).removeprefix("sha256:")
-        if digest != expected:
-            raise DataError(
-                f"world gazetteer: {str(path)!r} has sha256 {digest}, but the manifest says "
-                f"{expected}; the file was modified. Reinstall borderkit, or rebuild it with "
-                "scripts/build_gazetteer.py"
-            )
+        data = _shipped.checked_bytes(path, res, "world gazetteer", "scripts/build_gazetteer.py")
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as npz:
                 arrays = {name: npz[name] for name in npz.files}

@@ -20,46 +20,33 @@ sha256 before they are parsed, so a modified file raises
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 import json
 import logging
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 
+from . import _shipped
 from .errors import DataError
 
 __all__ = ["Hillshade", "hillshade", "lakes", "physical_attribution", "physical_labels", "rivers"]
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "datapackage.json"
+MANIFEST = _shipped.MANIFEST
 REBUILD = "reinstall borderkit, or rebuild the files with scripts/build_physical.py"
 
 
 @lru_cache(maxsize=1)
 def _data_dir() -> Path:
     """The folder of the physical layers: the wheel's copy first, else the checkout's."""
-    try:
-        packaged = resources.files("borderkit").joinpath("_data", "physical")
-        if packaged.joinpath(MANIFEST).is_file():
-            return Path(str(packaged))
-    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):  # pragma: no cover
-        pass
-    checkout = Path(__file__).resolve().parents[2] / "data" / "physical"
-    if (checkout / MANIFEST).is_file():
-        return checkout
-    raise DataError(
-        "the physical layers are missing: neither borderkit/_data/physical/"
-        f"{MANIFEST} (installed wheel) nor {checkout / MANIFEST} (checkout) exists; {REBUILD}"
-    )
+    return _shipped.data_folder("physical", "the physical layers", "scripts/build_physical.py")
 
 
 @lru_cache(maxsize=1)
@@ -80,21 +67,8 @@ _read_lock = threading.Lock()
 def _checked_bytes(name: str) -> bytes:
     """The bytes of resource *name*, after checking them against the manifest's sha256."""
     res = _manifest()[name]
-    path = _data_dir() / res["path"]
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise DataError(
-            f"physical layer {name!r}: cannot read {str(path)!r} ({err.strerror or err}); {REBUILD}"
-        ) from err
-    digest = hashlib.sha256(data).hexdigest()
-    expected = str(res.get("hash", "")).removeprefix("sha256:")
-    if digest != expected:
-        raise DataError(
-            f"physical layer {name!r}: {str(path)!r} has sha256 {digest}, but the manifest "
-            f"says {expected}; the file was modified. {REBUILD}"
-        )
-    return data
+    return _shipped.checked_bytes(_data_dir() / res["path"], res, f"physical layer {name!r}",
+                                  "scripts/build_physical.py")
 
 
 @lru_cache(maxsize=8)

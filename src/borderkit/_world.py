@@ -15,19 +15,16 @@ grid, at most 0.79 m from the built geometry).
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import logging
-import threading
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from . import _geocodec
+from . import _geocodec, _shipped
 from ._names import _index, _lookup
 from .errors import DataError
 
@@ -35,7 +32,7 @@ __all__ = ["admin1", "attribution", "borders", "countries", "country_code", "man
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "datapackage.json"
+MANIFEST = _shipped.MANIFEST
 LAYERS = ("countries", "borders", "admin1")
 _NAME_COLUMNS = ("iso3", "iso2", "name", "name_ru", "name_zh", "name_ar", "name_fr", "name_es")
 
@@ -43,20 +40,7 @@ _NAME_COLUMNS = ("iso3", "iso2", "name", "name_ru", "name_zh", "name_ar", "name_
 @lru_cache(maxsize=1)
 def _world_dir() -> Path:
     """The folder holding the world manifest: the wheel's copy first, else the checkout's."""
-    try:
-        packaged = resources.files("borderkit").joinpath("_data", "world")
-        if packaged.joinpath(MANIFEST).is_file():
-            return Path(str(packaged))
-    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):  # pragma: no cover
-        pass
-    checkout = Path(__file__).resolve().parents[2] / "data" / "world"
-    if (checkout / MANIFEST).is_file():
-        return checkout
-    raise DataError(
-        "the borderkit world base is missing: neither borderkit/_data/world/"
-        f"{MANIFEST} (installed wheel) nor {checkout / MANIFEST} (checkout) exists; "
-        "reinstall borderkit, or rebuild it with scripts/build_world.py"
-    )
+    return _shipped.data_folder("world", "the borderkit world base", "scripts/build_world.py")
 
 
 @lru_cache(maxsize=1)
@@ -70,34 +54,12 @@ def _package() -> dict[str, Any]:
         raise DataError(f"cannot read the world manifest {str(path)!r}: {err}; reinstall") from err
 
 
-_verified: set[str] = set()
-_lock = threading.Lock()
-
-
 def _read_bytes(name: str) -> bytes:
-    """Bytes of world layer *name*, checked against the manifest's sha256 once per process."""
+    """Bytes of world layer *name*, checked against the manifest's sha256 (each layer is
+    read once per process: :func:`_layer` is cached)."""
     res = _package()["_by_name"][name]
-    path = _world_dir() / res["path"]
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise DataError(
-            f"world layer {name!r}: cannot read {str(path)!r} ({err.strerror or err}); "
-            "reinstall borderkit"
-        ) from err
-    with _lock:
-        if name in _verified:
-            return data
-        digest = hashlib.sha256(data).hexdigest()
-        expected = str(res["hash"]).removeprefix("sha256:")
-        if digest != expected:
-            raise DataError(
-                f"world layer {name!r}: {str(path)!r} has sha256 {digest}, but the manifest "
-                f"says {expected}; the file was modified. Reinstall borderkit, or rebuild the "
-                "world base with scripts/build_world.py"
-            )
-        _verified.add(name)
-    return data
+    return _shipped.checked_bytes(_world_dir() / res["path"], res, f"world layer {name!r}",
+                                  "scripts/build_world.py")
 
 
 @lru_cache(maxsize=len(LAYERS))

@@ -20,20 +20,18 @@ the CRS and the provenance columns travel with the geometry.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import threading
 from collections.abc import Iterable
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from . import _names, world
+from . import _names, _shipped, world
 from ._names import _LAYER_ALIASES, _fold, _index, _lookup
 from .errors import DataError, DatasetNotFoundError
 
@@ -50,7 +48,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MANIFEST = "datapackage.json"
+MANIFEST = _shipped.MANIFEST
 PLACE_KINDS = ("capital", "checkpoint", "facility", "town", "base", "tripoint", "airport")
 
 
@@ -60,20 +58,8 @@ PLACE_KINDS = ("capital", "checkpoint", "facility", "town", "base", "tripoint", 
 @lru_cache(maxsize=1)
 def _data_dir() -> Path:
     """The folder holding datapackage.json: the wheel's copy first, else the checkout's."""
-    try:
-        packaged = resources.files("borderkit").joinpath("_data", "geo")
-        if packaged.joinpath(MANIFEST).is_file():
-            return Path(str(packaged))
-    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):  # pragma: no cover
-        pass
-    checkout = Path(__file__).resolve().parents[2] / "data" / "geo"
-    if (checkout / MANIFEST).is_file():
-        return checkout
-    raise DataError(
-        "the borderkit region pack is missing: neither borderkit/_data/geo/"
-        f"{MANIFEST} (installed wheel) nor {checkout / MANIFEST} (checkout) exists; "
-        "reinstall borderkit"
-    )
+    return _shipped.data_folder("geo", "the borderkit region pack",
+                                "scripts/build_region_pack.py")
 
 
 @lru_cache(maxsize=1)
@@ -97,20 +83,8 @@ def _verified_path(name: str) -> Path:
     with _verify_lock:
         if name in _verified:
             return path
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError as err:
-            raise DataError(
-                f"shipped layer {name!r}: cannot read {str(path)!r} ({err.strerror or err}); "
-                "reinstall borderkit"
-            ) from err
-        expected = str(res["hash"]).removeprefix("sha256:")
-        if digest != expected:
-            raise DataError(
-                f"shipped layer {name!r}: {str(path)!r} has sha256 {digest}, but the manifest "
-                f"says {expected}; the file was modified. Reinstall borderkit, or rebuild the "
-                "pack with scripts/build_region_pack.py"
-            )
+        _shipped.checked_bytes(path, res, f"shipped layer {name!r}",
+                               "scripts/build_region_pack.py")
         _verified.add(name)
     return path
 

@@ -32,12 +32,12 @@ import os
 import threading
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 
+from . import _shipped
 from ._packfile import (
     MANIFEST,
     PACK_SUFFIX,
@@ -269,15 +269,8 @@ def open_pack(path: str | os.PathLike[str], /) -> Pack:
 @lru_cache(maxsize=1)
 def _builtin() -> Pack:
     """The shipped Tajikistan layers (the wheel's copy first, else the checkout's), read-only."""
-    folder: Path | None = None
-    try:
-        packaged = resources.files("borderkit").joinpath("_data", "geo")
-        if packaged.joinpath(MANIFEST).is_file():
-            folder = Path(str(packaged))
-    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):  # pragma: no cover
-        pass
-    if folder is None:
-        folder = Path(__file__).resolve().parents[2] / "data" / "geo"
+    folder = _shipped.data_folder("geo", "the borderkit region pack",
+                                  "scripts/build_region_pack.py")
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
