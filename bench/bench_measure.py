@@ -27,7 +27,7 @@ import numpy as np
 import pyproj
 import shapely
 
-from borderkit._testing import border_line, gbao_like
+from borderkit._testing import border_line, gbao_like, segment_distance
 
 TARGET_DISTANCE = 0.8
 TARGET_DISTANCE_TO = 0.5
@@ -70,24 +70,10 @@ def reference_distance_to_line(lon: float, lat: float, coords: np.ndarray) -> fl
                                 coords[i + 1, 0])["s12"] for i in range(len(coords) - 1)])
     lower = (dv[:-1] + dv[1:] - seg) / 2
     found = float(dv.min())
-    ratio = (math.sqrt(5) - 1) / 2
     for i in np.argsort(lower):
         if lower[i] > found:
             break
-        line = wgs.InverseLine(coords[i, 1], coords[i, 0], coords[i + 1, 1], coords[i + 1, 0])
-
-        def f(s: float, line=line) -> float:
-            pos = line.Position(s)
-            return wgs.Inverse(lat, lon, pos["lat2"], pos["lon2"])["s12"]
-
-        lo, hi = 0.0, line.s13
-        while hi - lo > 1e-7:
-            c, d = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
-            if f(c) < f(d):
-                hi = d
-            else:
-                lo = c
-        found = min(found, f((lo + hi) / 2))
+        found = min(found, segment_distance(lon, lat, coords[i], coords[i + 1], tol=1e-7))
     return found
 
 

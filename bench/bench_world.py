@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import pathlib
 import subprocess
@@ -102,11 +101,10 @@ def run_child(method: str, n: int, out: str) -> dict:
 def reference(lon: float, lat: float, frame) -> float:
     """Brute force: pyproj vertex bounds, then a geographiclib golden section per segment."""
     import shapely
-    from geographiclib.geodesic import Geodesic
 
     from borderkit._ellipsoid import GEOD
+    from borderkit._testing import segment_distance
 
-    wgs = Geodesic.WGS84
     xy, part = shapely.get_coordinates(
         shapely.get_parts(frame.geometry.values), return_index=True)
     same = part[:-1] == part[1:]
@@ -116,24 +114,10 @@ def reference(lon: float, lat: float, frame) -> float:
     _, _, seg = GEOD.inv(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
     found = float(min(da.min(), db.min()))
     lower = (da + db - seg) / 2
-    ratio = (math.sqrt(5) - 1) / 2
     for i in np.argsort(lower):
         if lower[i] > found + 1e-3:
             break
-        line = wgs.InverseLine(a[i, 1], a[i, 0], b[i, 1], b[i, 0])
-
-        def f(s: float, line=line) -> float:
-            pos = line.Position(s)
-            return wgs.Inverse(lat, lon, pos["lat2"], pos["lon2"])["s12"]
-
-        lo, hi = 0.0, line.s13
-        while hi - lo > 1e-6:
-            c, d = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
-            if f(c) < f(d):
-                hi = d
-            else:
-                lo = c
-        found = min(found, f((lo + hi) / 2))
+        found = min(found, segment_distance(lon, lat, a[i], b[i]))
     return found
 
 

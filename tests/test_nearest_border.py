@@ -21,7 +21,7 @@ from geographiclib.geodesic import Geodesic
 from borderkit import measure
 from borderkit._ellipsoid import GEOD
 from borderkit._geodesic import SegmentIndex
-from borderkit._testing import land_points, world_lines
+from borderkit._testing import land_points, segment_distance, world_lines
 from borderkit._world_index import GlobeIndex
 from borderkit.errors import DataError
 
@@ -43,24 +43,10 @@ def _reference(lon: float, lat: float, lines: list[shapely.LineString]) -> tuple
         for i in range(len(xy) - 1):
             seg = WGS.Inverse(xy[i, 1], xy[i, 0], xy[i + 1, 1], xy[i + 1, 0])["s12"]
             cands.append(((dv[i] + dv[i + 1] - seg) / 2, k, xy[i], xy[i + 1]))
-    ratio = (math.sqrt(5) - 1) / 2
     for lower, k, a, b in sorted(cands, key=lambda c: c[0]):
         if lower > found:
             break
-        geo = WGS.InverseLine(a[1], a[0], b[1], b[0])
-
-        def f(s: float, geo=geo) -> float:
-            pos = geo.Position(s)
-            return WGS.Inverse(lat, lon, pos["lat2"], pos["lon2"])["s12"]
-
-        lo, hi = 0.0, geo.s13
-        while hi - lo > 1e-6:
-            c, d = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
-            if f(c) < f(d):
-                hi = d
-            else:
-                lo = c
-        value = f((lo + hi) / 2)
+        value = segment_distance(lon, lat, a, b)
         if value < found:
             found, which = value, k
     return found, which

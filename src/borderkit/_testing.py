@@ -4,16 +4,21 @@ The rule: a shape that both ``tests/`` and ``bench/`` use lives here, once, so t
 an accuracy test and the benchmark that times the same operation measure the same
 geometry. Fixtures that only tests need stay in ``tests/conftest.py``; inputs that
 only one benchmark needs stay in that benchmark. Nothing in the package imports
-this module (it is stage 0: numpy and shapely only), and ``import borderkit`` does
+this module (it is stage 0: numpy and shapely only; geographiclib, a test extra,
+for the reference search), and ``import borderkit`` does
 not load it.
 """
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
 import shapely
 
-__all__ = ["LAND_BOXES", "border_line", "gbao_like", "land_points", "world_lines"]
+__all__ = ["LAND_BOXES", "border_line", "gbao_like", "land_points", "segment_distance",
+           "world_lines"]
 
 
 def border_line(n: int = 2000, seed: int = 7) -> shapely.LineString:
@@ -132,3 +137,30 @@ def world_lines(
         xy[:, 1] = np.clip(xy[:, 1], -89.0, 89.0)
         lines.append(shapely.LineString(xy))
     return lines
+
+
+def segment_distance(lon: float, lat: float, a: Any, b: Any, tol: float = 1e-6) -> float:
+    """Brute-force reference: the geodesic distance (m) from (lon, lat) to the geodesic
+    segment a-b (each ``(lon, lat)``), by golden-section search along the segment with
+    geographiclib (a test extra, imported here) until the bracket is under *tol* metres.
+
+    The accuracy tests and the benchmarks compare borderkit against this one search.
+    """
+    from geographiclib.geodesic import Geodesic
+
+    wgs = Geodesic.WGS84
+    line = wgs.InverseLine(a[1], a[0], b[1], b[0])
+
+    def f(s: float) -> float:
+        pos = line.Position(s)
+        return float(wgs.Inverse(lat, lon, pos["lat2"], pos["lon2"])["s12"])
+
+    ratio = (math.sqrt(5) - 1) / 2
+    lo, hi = 0.0, line.s13
+    while hi - lo > tol:
+        c, d = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+        if f(c) < f(d):
+            hi = d
+        else:
+            lo = c
+    return f((lo + hi) / 2)
