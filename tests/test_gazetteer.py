@@ -28,7 +28,7 @@ def everything():
 
 @pytest.fixture(scope="module")
 def manifest():
-    return json.loads((gz._folder() / gz.MANIFEST).read_text(encoding="utf-8"))
+    return json.loads((gz._folder() / "datapackage.json").read_text(encoding="utf-8"))
 
 
 def test_leh_is_in_india():

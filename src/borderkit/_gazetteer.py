@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import difflib
 import io
-import json
 import logging
 import threading
 import unicodedata
@@ -42,7 +41,6 @@ __all__ = ["lookup", "close", "gazetteer", "COLUMNS"]
 
 log = logging.getLogger(__name__)
 
-MANIFEST = _shipped.MANIFEST
 RESOURCE = "gazetteer"
 COLUMNS = [
     "geonameid", "name", "ascii_name", "alt_names", "iso2", "iso3", "admin1", "admin1_name",
@@ -71,14 +69,11 @@ def _folder() -> Path:
 @lru_cache(maxsize=1)
 def _resource() -> dict[str, Any]:
     """The gazetteer's entry of the manifest."""
-    path = _folder() / MANIFEST
-    try:
-        package = json.loads(path.read_text(encoding="utf-8"))
-        return next(r for r in package["resources"] if r["name"] == RESOURCE)
-    except (OSError, ValueError, KeyError, TypeError, StopIteration) as err:
-        raise DataError(
-            f"cannot read the gazetteer manifest {str(path)!r}: {err!r}; reinstall borderkit"
-        ) from err
+    by_name = _shipped.read_manifest(_folder(), "gazetteer")[1]
+    if RESOURCE not in by_name:
+        raise DataError(f"the gazetteer manifest in {str(_folder())!r} has no {RESOURCE!r} "
+                        "resource; reinstall borderkit")
+    return by_name[RESOURCE]
 
 
 # --------------------------------------------------------------------------- the store

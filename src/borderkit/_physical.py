@@ -39,7 +39,6 @@ __all__ = ["Hillshade", "hillshade", "lakes", "physical_attribution", "physical_
 
 log = logging.getLogger(__name__)
 
-MANIFEST = _shipped.MANIFEST
 REBUILD = "reinstall borderkit, or rebuild the files with scripts/build_physical.py"
 
 
@@ -51,14 +50,7 @@ def _data_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def _manifest() -> dict[str, dict[str, Any]]:
-    path = _data_dir() / MANIFEST
-    try:
-        package = json.loads(path.read_text(encoding="utf-8"))
-        return {res["name"]: res for res in package["resources"]}
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise DataError(
-            f"cannot read the physical manifest {str(path)!r}: {err}; {REBUILD}"
-        ) from err
+    return _shipped.read_manifest(_data_dir(), "physical")[1]
 
 
 _read_lock = threading.Lock()

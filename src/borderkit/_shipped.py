@@ -11,6 +11,7 @@ steps so that their messages and their order of search stay one.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 
 from .errors import DataError
 
-__all__ = ["MANIFEST", "data_folder", "checked_bytes"]
+__all__ = ["MANIFEST", "data_folder", "checked_bytes", "read_manifest"]
 
 MANIFEST = "datapackage.json"
 
@@ -66,3 +67,19 @@ def checked_bytes(path: Path, res: Mapping[str, Any], what: str, script: str) ->
             f"the file was modified. Reinstall borderkit, or rebuild it with {script}"
         )
     return data
+
+
+def read_manifest(folder: Path, what: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The ``datapackage.json`` of *folder* and its resources by name.
+
+    *what* names the data in the message ("world"); an unreadable or malformed
+    manifest raises :class:`DataError`.
+    """
+    path = folder / MANIFEST
+    try:
+        package = json.loads(path.read_text(encoding="utf-8"))
+        return package, {res["name"]: res for res in package["resources"]}
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise DataError(
+            f"cannot read the {what} manifest {str(path)!r}: {err}; reinstall borderkit"
+        ) from err

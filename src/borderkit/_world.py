@@ -15,7 +15,6 @@ grid, at most 0.79 m from the built geometry).
 from __future__ import annotations
 
 import copy
-import json
 import logging
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +31,6 @@ __all__ = ["admin1", "attribution", "borders", "countries", "country_code", "man
 
 log = logging.getLogger(__name__)
 
-MANIFEST = _shipped.MANIFEST
 LAYERS = ("countries", "borders", "admin1")
 _NAME_COLUMNS = ("iso3", "iso2", "name", "name_ru", "name_zh", "name_ar", "name_fr", "name_es")
 
@@ -45,13 +43,8 @@ def _world_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def _package() -> dict[str, Any]:
-    path = _world_dir() / MANIFEST
-    try:
-        package = json.loads(path.read_text(encoding="utf-8"))
-        package["_by_name"] = {res["name"]: res for res in package["resources"]}
-        return package
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise DataError(f"cannot read the world manifest {str(path)!r}: {err}; reinstall") from err
+    package, by_name = _shipped.read_manifest(_world_dir(), "world")
+    return {**package, "_by_name": by_name}
 
 
 def _read_bytes(name: str) -> bytes:

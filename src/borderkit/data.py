@@ -64,12 +64,7 @@ def _data_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def _manifest() -> dict[str, dict[str, Any]]:
-    path = _data_dir() / MANIFEST
-    try:
-        package = json.loads(path.read_text(encoding="utf-8"))
-        return {res["name"]: res for res in package["resources"]}
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise DataError(f"cannot read the data manifest {str(path)!r}: {err}; reinstall") from err
+    return _shipped.read_manifest(_data_dir(), "data")[1]
 
 
 _verified: set[str] = set()
