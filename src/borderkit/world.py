@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from functools import lru_cache
 from typing import Any
 
 import geopandas as gpd
@@ -205,7 +206,8 @@ def _world_border(a3: str, b3: str) -> gpd.GeoDataFrame:
     frame = _base().borders()
     hit = frame.index[(frame["a"] == a3) & (frame["b"] == b3)].tolist()
     if not hit:
-        names = dict(zip(_base().countries()["iso3"], _base().countries()["name"], strict=False))
+        countries = _base().countries()
+        names = dict(zip(countries["iso3"], countries["name"], strict=False))
         raise DatasetNotFoundError(
             f"{names.get(a3, a3)} ({a3}) and {names.get(b3, b3)} ({b3}) share no land border "
             "in the world base (borders along the sea or across water are not land borders); "
@@ -320,8 +322,16 @@ def _newer_region(name: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None
     return out
 
 
-def _admin1_index(frame: pd.DataFrame) -> dict[str, list[int]]:
-    return _names._index(frame, ["code", "name"], "aliases")
+def _regions_in(code: str | None) -> gpd.GeoDataFrame:
+    """:func:`regions`, only those of ISO3 *code* when given (a fresh RangeIndex)."""
+    frame = regions()
+    return frame if code is None else frame[frame["iso3"] == code].reset_index(drop=True)
+
+
+@lru_cache(maxsize=8)
+def _admin1_index(code: str | None) -> dict[str, list[int]]:
+    """Folded names, codes and aliases -> rows of ``_regions_in(code)``, built once a code."""
+    return _names._index(_regions_in(code), ["code", "name"], "aliases")
 
 
 def world_region(name: Any, *, country: str | None = None,
@@ -335,11 +345,9 @@ def world_region(name: Any, *, country: str | None = None,
     """
     if not isinstance(name, str) or not name.strip():
         raise DatasetNotFoundError(f"region name must be a non-empty string, got {name!r}")
-    frame = regions()
     code = country_code(country) if country is not None else None
-    if code is not None:
-        frame = frame[frame["iso3"] == code].reset_index(drop=True)
-    rows = list(dict.fromkeys(_admin1_index(frame).get(_names._fold(name), [])))
+    frame = _regions_in(code)
+    rows = list(dict.fromkeys(_admin1_index(code).get(_names._fold(name), [])))
     if rows:
         if len(rows) > 1:
             others = "; ".join(f"{frame['name'].iloc[r]} ({frame['iso3'].iloc[r]})"
@@ -371,7 +379,7 @@ def _region_of_place(name: str, frame: gpd.GeoDataFrame, code: str | None,
             out["note"] = note + (f"; {old}" if old else "")
             warnings.warn(note, AmbiguousNameWarning, stacklevel=4)
             return out
-    keys = _admin1_index(frame)
+    keys = _admin1_index(code)
     close = _names.close_names(name, keys, n=8)
     firsts = [keys[c][0] for c in close]
     labels = list(dict.fromkeys(f"{frame['name'].iloc[r]} ({frame['iso3'].iloc[r]})"
